@@ -1,0 +1,5 @@
+import sys
+
+from lighttrack.cli import main
+
+sys.exit(main())

@@ -1,0 +1,28 @@
+"""The exceptions a user may see: each names the problem in plain words.
+
+The CLI prints these without a traceback; anything else is a bug.
+"""
+
+
+class LightTrackError(Exception):
+    """Base class for every error caused by user input rather than by a bug."""
+
+
+class ArchError(LightTrackError, ValueError):
+    """A malformed architecture string or an architecture outside the search space."""
+
+
+class CheckpointError(LightTrackError):
+    """A checkpoint that is missing, corrupt, or made for another architecture."""
+
+
+class InputError(LightTrackError, ValueError):
+    """Bad input data: wrong tensor sizes, invalid boxes, unreadable frames or files."""
+
+
+class DataError(LightTrackError):
+    """A data set that is missing, in the wrong layout, or inconsistent."""
+
+
+class ConfigError(LightTrackError):
+    """A configuration with an unknown key, a wrong type or an impossible value."""

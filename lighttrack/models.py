@@ -1,0 +1,64 @@
+"""A small registry of named architectures and the ``build`` entry point."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from lighttrack.arch import Arch
+from lighttrack.errors import ArchError, CheckpointError
+
+# Official path strings (spec lighttrack.md §2.3).
+REGISTRY: dict[str, str] = {
+    "lighttrack-mobile": "back_04502514044521042540+cls_211000022+reg_100000111_ops_32",
+}
+
+
+def register(name: str, arch: Arch | str) -> None:
+    """Add a named architecture (e.g. one found by search) to this process's registry."""
+    REGISTRY[name] = str(arch if isinstance(arch, Arch) else Arch.parse(arch))
+
+
+def resolve_arch(name_or_arch: str | Arch) -> Arch:
+    """An Arch from a registry name, an official path string or a JSON file holding one."""
+    if isinstance(name_or_arch, Arch):
+        return name_or_arch
+    text = str(name_or_arch).strip()
+    if text.lower() in REGISTRY:
+        return Arch.parse(REGISTRY[text.lower()])
+    if text.startswith("back_"):
+        return Arch.parse(text)
+    if text.endswith(".json") and Path(text).is_file():
+        return Arch.from_json(Path(text).read_text())
+    known = ", ".join(sorted(REGISTRY))
+    raise ArchError(f"unknown architecture {text!r}: give a registered name ({known}), an official path string 'back_…', or an Arch JSON file")
+
+
+def build(name_or_arch: str | Arch, weights: str | os.PathLike | None = None, template_size: int = 128):
+    """Build a TrackerNet by name or Arch, optionally loading weights (ours or the official layout)."""
+    from lighttrack.nn.checkpoint import load_state_dict_strict, read_checkpoint, state_dict_of
+    from lighttrack.nn.net import TrackerNet
+    from lighttrack.nn.official import convert_official_state_dict, is_official_layout
+
+    arch = resolve_arch(name_or_arch)
+    net = TrackerNet(arch, template_size)
+    if weights is not None:
+        data = read_checkpoint(weights)
+        saved_arch = data.get("arch")
+        if isinstance(saved_arch, str) and saved_arch != str(arch):
+            raise CheckpointError(f"checkpoint {str(weights)!r} was made for architecture {saved_arch}, not {arch}")
+        state = state_dict_of(data)
+        if is_official_layout(state):
+            state = convert_official_state_dict(state)
+        load_state_dict_strict(net, state)
+    return net.eval()
+
+
+def load(weights: str | os.PathLike, template_size: int = 128):
+    """Build the TrackerNet a self-describing checkpoint names and load its weights."""
+    from lighttrack.nn.checkpoint import read_checkpoint
+
+    data = read_checkpoint(weights)
+    if not isinstance(data.get("arch"), str):
+        raise CheckpointError(f"checkpoint {str(weights)!r} does not say its architecture; use build(arch, weights=...)")
+    return build(data["arch"], weights, data.get("template_size", template_size))
