@@ -16,6 +16,11 @@ from lighttrack.errors import LightTrackError
 COMMAND_MODULES = [
     "profile",
     "data",
+    "track",
+    "export",
+    "eval",
+    "report",
+    "tune",
 ]
 
 

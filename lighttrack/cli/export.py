@@ -1,0 +1,81 @@
+"""``lighttrack export onnx WEIGHTS OUTDIR``: deployable template and per-frame ONNX graphs."""
+
+from __future__ import annotations
+
+import json
+
+from lighttrack.errors import CheckpointError, InputError
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "export",
+        help="export a tracker network for deployment (ONNX)",
+        description="Export a trained tracker network for deployment.",
+    )
+    formats = p.add_subparsers(dest="format", metavar="FORMAT")
+    onnx = formats.add_parser(
+        "onnx",
+        help="two ONNX graphs: template (once per target) and per-frame (backbone + fusion + head), BatchNorm folded",
+        description=(
+            "Write template.onnx, track.onnx and lighttrack.json to OUTDIR (and track.int8.onnx with --int8). "
+            "The graphs are checked against PyTorch on random inputs; run them with 'lighttrack track --onnx OUTDIR'."
+        ),
+    )
+    onnx.add_argument("weights", help="checkpoint (ours or the official layout), or a registered name with bundled weights")
+    onnx.add_argument("outdir", help="output folder")
+    onnx.add_argument("--arch", default="lighttrack-mobile", help="architecture for a bare state dict (default lighttrack-mobile)")
+    onnx.add_argument("--template-size", type=int, default=127, choices=(127, 128), help="template crop size recorded for the tracker (default 127)")
+    onnx.add_argument("--opset", type=int, default=17, help="ONNX opset (default 17)")
+    onnx.add_argument("--int8", action="store_true", help="also write an INT8 per-frame graph (static quantization, calibrated on tracking crops)")
+    onnx.add_argument("--calib", metavar="SOURCE", help="video/folder for INT8 calibration (default: a synthetic clip); needs --calib-box")
+    onnx.add_argument("--calib-box", metavar="X,Y,W,H", help="box in the first calibration frame")
+    onnx.add_argument("--calib-frames", type=int, default=60, help="calibration frames to use (default 60)")
+    onnx.add_argument("--no-check", action="store_true", help="skip the ONNX Runtime vs PyTorch parity check")
+    onnx.set_defaults(func=run_onnx)
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+
+
+def run_onnx(args) -> int:
+    from pathlib import Path
+
+    import lighttrack
+    from lighttrack.export.onnx import calibration_feeds, export_onnx
+    from lighttrack.tracker import default_weights
+
+    if args.calib and not args.calib_box:
+        raise InputError("--calib needs --calib-box X,Y,W,H (the target in the first calibration frame)")
+    weights = Path(args.weights)
+    if weights.is_file():
+        from lighttrack.nn.checkpoint import read_checkpoint
+
+        data = read_checkpoint(weights)
+        arch = data["arch"] if isinstance(data.get("arch"), str) else args.arch
+        net = lighttrack.build(arch, weights=weights)
+    else:
+        bundled = default_weights(args.weights)
+        if bundled is None:
+            raise CheckpointError(f"weights {args.weights!r} not found (no such file and no bundled weights by that name)")
+        net = lighttrack.build(args.weights, weights=bundled)
+    result = export_onnx(net, args.outdir, template_size=args.template_size, opset=args.opset, check=not args.no_check)
+    if args.int8:
+        from lighttrack.cli.track import parse_box
+        from lighttrack.export.onnx import META_FILE, TRACK_INT8_FILE, quantize_track_graph
+        from lighttrack.io import atomic_write_json
+
+        feeds = None
+        if args.calib:
+            from lighttrack.tracker.video import open_source
+
+            source = open_source(args.calib)
+            frames = [f for i, f in source if f is not None and i < args.calib_frames]
+            source.close()
+            feeds = calibration_feeds(args.outdir, frames, parse_box(args.calib_box))
+        result.files[TRACK_INT8_FILE] = quantize_track_graph(args.outdir, feeds)
+        meta_path = Path(args.outdir) / META_FILE
+        meta = json.loads(meta_path.read_text())
+        meta["track_int8"] = TRACK_INT8_FILE
+        atomic_write_json(meta_path, meta)
+    report = {"outdir": str(result.directory), "files": sorted(p.name for p in result.files.values()), "parity_max_abs_diff": result.parity}
+    print(json.dumps(report, indent=2))
+    return 0

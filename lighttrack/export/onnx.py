@@ -1,0 +1,315 @@
+"""Export a TrackerNet as two ONNX graphs for deployment (ONNX Runtime, TensorRT, OpenVINO …).
+
+- ``template.onnx``: template crop ``z`` (B,3,127|128,127|128) -> ``zk`` (B,64,C), ``zb`` (B,64,1).
+  It runs the backbone, the template BN (``BN_z``) and folds the search BN (``BN_x``) into the
+  correlation kernel: corr = Σ_c zn·(a·xf + b) = Σ_c (zn·a)·xf + Σ_c zn·b. So the per-frame graph
+  runs no BatchNorm at all and the neck costs nothing per frame.
+- ``track.onnx``: ``zk``, ``zb`` and the search crop ``x`` (B,3,256|288,…) -> ``cls`` (B,1,S,S)
+  logits (already x0.1) and ``ltrb`` (B,4,S,S) distances, the same outputs as ``TrackerNet.track``.
+- every Conv+BN pair is folded into the Conv (the exporter does this in eval mode; a check
+  rejects a per-frame graph that still holds a BatchNormalization node). The template graph
+  keeps ``BN_z`` as is: it follows a residual add, so it has no conv to fold into, and it runs
+  once per target.
+- ``lighttrack.json`` names the files and the export settings; ``--int8`` adds
+  ``track.int8.onnx`` (ONNX Runtime static QDQ quantization, calibrated on real crops).
+
+Batch and spatial sizes are dynamic, so one export serves 256 and 288 search sizes and any
+number of targets.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from lighttrack.errors import InputError
+from lighttrack.io import atomic_write_json
+
+TEMPLATE_FILE = "template.onnx"
+TRACK_FILE = "track.onnx"
+TRACK_INT8_FILE = "track.int8.onnx"
+META_FILE = "lighttrack.json"
+FEATURE_NAMES = ("zk", "zb")
+
+
+def _bn_affine(bn: nn.BatchNorm2d) -> tuple[torch.Tensor, torch.Tensor]:
+    """Eval-mode BatchNorm as y = a*x + b."""
+    a = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+    return a, bn.bias - bn.running_mean * a
+
+
+class TemplateGraph(nn.Module):
+    """Backbone + BN_z, and the correlation kernel with BN_x folded in."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.backbone = net.backbone
+        self.bn_z = net.neck.bn_z
+        a, b = _bn_affine(net.neck.bn_x)
+        self.register_buffer("x_scale", a.detach().clone().view(1, 1, -1))
+        self.register_buffer("x_shift", b.detach().clone().view(1, -1, 1))
+
+    def forward(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        zn = self.bn_z(self.backbone(z))
+        kernel = zn.flatten(2).transpose(1, 2)  # (B, Hz*Wz, C): one row per template position
+        return kernel * self.x_scale, torch.matmul(kernel, self.x_shift)
+
+
+class TrackGraph(nn.Module):
+    """Backbone of the search crop, folded correlation, channel attention, adjust, both heads."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.backbone = net.backbone
+        self.attention = net.fusion.attention
+        self.adjust = net.fusion.adjust
+        self.cls_head = net.cls_head
+        self.reg_head = net.reg_head
+
+    def forward(self, zk: torch.Tensor, zb: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        xf = self.backbone(x)
+        corr = torch.matmul(zk, xf.flatten(2)) + zb  # (B, Hz*Wz, Hx*Wx)
+        corr = corr.reshape(xf.shape[0], zk.shape[1], xf.shape[2], xf.shape[3])
+        fused = self.adjust(self.attention(corr))
+        return self.cls_head(fused), self.reg_head(fused)
+
+
+@dataclass
+class ExportResult:
+    directory: Path
+    files: dict[str, Path] = field(default_factory=dict)
+    parity: dict[str, float] = field(default_factory=dict)
+
+
+def _export(module: nn.Module, args: tuple, path: Path, inputs: list[str], outputs: list[str], dynamic: dict, opset: int) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            module,
+            args,
+            str(path),
+            input_names=inputs,
+            output_names=outputs,
+            dynamic_axes=dynamic,
+            opset_version=opset,
+            do_constant_folding=True,
+            dynamo=False,
+        )
+
+
+def _check_folded(path: Path) -> None:
+    import onnx
+
+    model = onnx.load(str(path))
+    left = [n.name for n in model.graph.node if n.op_type == "BatchNormalization"]
+    if left:
+        raise RuntimeError(f"{path.name} still holds BatchNormalization nodes after folding: {left[:3]}")
+    onnx.checker.check_model(model)
+
+
+def export_onnx(
+    net: nn.Module,
+    outdir: str | os.PathLike,
+    template_size: int = 127,
+    search_size: int = 256,
+    opset: int = 17,
+    int8: bool = False,
+    calibration: Iterable[dict[str, np.ndarray]] | None = None,
+    check: bool = True,
+) -> ExportResult:
+    """Write ``template.onnx``, ``track.onnx`` (and ``track.int8.onnx``) plus ``lighttrack.json``.
+
+    ``template_size`` is the crop size used for the example input and recorded in the metadata
+    (the graphs accept 127 and 128). With ``check`` the graphs are run in ONNX Runtime on random
+    inputs and compared with PyTorch (max abs differences go to ``result.parity``).
+    """
+    net = net.eval().cpu()
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    template_graph, track_graph = TemplateGraph(net).eval(), TrackGraph(net).eval()
+    gen = torch.Generator().manual_seed(0)
+    z = torch.randn(1, 3, template_size, template_size, generator=gen)
+    x = torch.randn(1, 3, search_size, search_size, generator=gen)
+    with torch.no_grad():
+        zk, zb = template_graph(z)
+    result = ExportResult(outdir)
+    with tempfile.TemporaryDirectory(dir=outdir, prefix=".export-") as tmp:
+        tmp = Path(tmp)
+        _export(template_graph, (z,), tmp / TEMPLATE_FILE, ["z"], list(FEATURE_NAMES), {"z": {0: "batch", 2: "height", 3: "width"}, "zk": {0: "batch"}, "zb": {0: "batch"}}, opset)
+        _export(
+            track_graph,
+            (zk, zb, x),
+            tmp / TRACK_FILE,
+            [*FEATURE_NAMES, "x"],
+            ["cls", "ltrb"],
+            {"zk": {0: "batch"}, "zb": {0: "batch"}, "x": {0: "batch", 2: "height", 3: "width"}, "cls": {0: "batch", 2: "rows", 3: "cols"}, "ltrb": {0: "batch", 2: "rows", 3: "cols"}},
+            opset,
+        )
+        _check_folded(tmp / TRACK_FILE)
+        for name in (TEMPLATE_FILE, TRACK_FILE):
+            os.replace(tmp / name, outdir / name)
+            result.files[name] = outdir / name
+    meta = {
+        "format": "lighttrack.onnx/1",
+        "arch": str(getattr(net, "arch", "")),
+        "template": TEMPLATE_FILE,
+        "track": TRACK_FILE,
+        "search_input": "x",
+        "template_size": int(template_size),
+        "feature_inputs": list(FEATURE_NAMES),
+        "opset": opset,
+        "bn_folded": True,
+    }
+    atomic_write_json(outdir / META_FILE, meta)
+    result.files[META_FILE] = outdir / META_FILE
+    if check:
+        result.parity = check_parity(net, outdir, template_size=template_size)
+    if int8:
+        result.files[TRACK_INT8_FILE] = quantize_track_graph(outdir, calibration)
+        meta["track_int8"] = TRACK_INT8_FILE
+        atomic_write_json(outdir / META_FILE, meta)
+    elif (outdir / TRACK_INT8_FILE).exists():
+        (outdir / TRACK_INT8_FILE).unlink()  # a stale INT8 graph from an older export
+    return result
+
+
+def check_parity(net: nn.Module, outdir: str | os.PathLike, template_size: int = 127, search_sizes: Sequence[int] = (256, 288), batch: int = 2) -> dict[str, float]:
+    """Max abs difference between ONNX Runtime and ``TrackerNet`` on random normalised inputs."""
+    import onnxruntime as ort
+
+    outdir = Path(outdir)
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    template = ort.InferenceSession(str(outdir / TEMPLATE_FILE), options, providers=["CPUExecutionProvider"])
+    track = ort.InferenceSession(str(outdir / TRACK_FILE), options, providers=["CPUExecutionProvider"])
+    gen = torch.Generator().manual_seed(1)
+    z = torch.randn(batch, 3, template_size, template_size, generator=gen)
+    diffs: dict[str, float] = {}
+    with torch.no_grad():
+        zf = net.template(z)
+        feats = dict(zip(FEATURE_NAMES, template.run(None, {"z": z.numpy()})))
+        for size in search_sizes:
+            x = torch.randn(batch, 3, size, size, generator=gen)
+            cls, ltrb = net.track(zf, x)
+            o_cls, o_ltrb = track.run(None, {**feats, "x": x.numpy()})
+            diffs[f"cls_{size}"] = float(np.abs(o_cls - cls.numpy()).max())
+            diffs[f"ltrb_{size}"] = float(np.abs(o_ltrb - ltrb.numpy()).max())
+    return diffs
+
+
+class _Reader:
+    """onnxruntime CalibrationDataReader over a list of feeds."""
+
+    def __init__(self, feeds: list[dict[str, np.ndarray]]) -> None:
+        self._iter = iter(feeds)
+
+    def get_next(self):
+        return next(self._iter, None)
+
+    def rewind(self):  # pragma: no cover - older onnxruntime versions call it
+        pass
+
+
+def synthetic_clip(frames: int = 24, size: tuple[int, int] = (320, 240), seed: int = 0) -> tuple[list[np.ndarray], np.ndarray]:
+    """A deterministic clip (smooth colour background, textured moving box) and its first box.
+
+    Used to calibrate INT8 ranges when no real footage is given; real footage is better.
+    """
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    width, height = size
+    low = rng.integers(0, 256, (height // 16 + 1, width // 16 + 1, 3), dtype=np.uint8)
+    background = cv2.resize(low, (width, height), interpolation=cv2.INTER_CUBIC)
+    background = np.clip(background.astype(np.int16) + rng.integers(-12, 13, background.shape), 0, 255).astype(np.uint8)
+    pattern = rng.integers(0, 256, (24, 32, 3), dtype=np.uint8)
+    out = []
+    for t in range(frames):
+        frame = background.copy()
+        x = int(width / 2 - 16 + 40 * np.cos(t / 5))
+        y = int(height / 2 - 12 + 30 * np.sin(t / 7))
+        frame[y : y + 24, x : x + 32] = pattern
+        out.append(frame)
+    return out, np.array([width / 2 - 16 + 40, height / 2 - 12, 32.0, 24.0])
+
+
+def calibration_feeds(outdir: str | os.PathLike, frames: Sequence[np.ndarray] | None = None, box=None, presets: Sequence[str] = ("default", "vot2019")) -> list[dict[str, np.ndarray]]:
+    """Per-frame graph inputs collected by tracking ``frames`` with the fp32 graphs."""
+    from lighttrack.tracker.backends import OnnxBackend
+    from lighttrack.tracker.tracker import Tracker
+
+    if frames is None:
+        frames, box = synthetic_clip()
+    feeds: list[dict[str, np.ndarray]] = []
+
+    class Recorder(OnnxBackend):
+        def track(self, features, x):
+            feeds.append({**{k: features[k].copy() for k in FEATURE_NAMES}, "x": x.copy()})
+            return super().track(features, x)
+
+    backend = Recorder(outdir, threads=None)
+    for preset in presets:
+        tracker = Tracker(backend, preset=preset)
+        tracker.init(frames[0], box)
+        for frame in frames[1:]:
+            tracker.update(frame)
+    return feeds
+
+
+def _predictor_convs(model) -> list[str]:
+    """Names of the last Conv before each graph output (the cls and reg predictors)."""
+    producer = {out: node for node in model.graph.node for out in node.output}
+    names = []
+    for output in model.graph.output:
+        node = producer.get(output.name)
+        while node is not None and node.op_type != "Conv":
+            node = next((producer[i] for i in node.input if i in producer), None)
+        if node is not None:
+            names.append(node.name)
+    return names
+
+
+def quantize_track_graph(outdir: str | os.PathLike, calibration: Iterable[dict[str, np.ndarray]] | None = None) -> Path:
+    """INT8 per-frame graph: static QDQ quantization (per-channel int8 weights, uint8 activations).
+
+    The template graph stays float (it runs once per target). The last conv of each predictor is
+    kept in float so the box distances and logits keep their resolution.
+    """
+    try:
+        from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
+        from onnxruntime.quantization.shape_inference import quant_pre_process
+    except ImportError as err:  # pragma: no cover
+        raise InputError("INT8 export needs onnxruntime's quantization tools (pip install onnxruntime onnx)") from err
+    import onnx
+
+    outdir = Path(outdir)
+    feeds = list(calibration) if calibration is not None else calibration_feeds(outdir)
+    if not feeds:
+        raise InputError("INT8 calibration needs at least one frame")
+    exclude = _predictor_convs(onnx.load(str(outdir / TRACK_FILE)))
+    with tempfile.TemporaryDirectory(dir=outdir, prefix=".int8-") as tmp:
+        pre = Path(tmp) / "pre.onnx"
+        quant_pre_process(str(outdir / TRACK_FILE), str(pre), skip_symbolic_shape=True)
+        target = Path(tmp) / TRACK_INT8_FILE
+        quantize_static(
+            str(pre),
+            str(target),
+            _Reader(feeds),
+            quant_format=QuantFormat.QDQ,
+            activation_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            calibrate_method=CalibrationMethod.MinMax,
+            nodes_to_exclude=exclude,
+            extra_options={"ActivationSymmetric": False, "WeightSymmetric": True},
+        )
+        os.replace(target, outdir / TRACK_INT8_FILE)
+    return outdir / TRACK_INT8_FILE

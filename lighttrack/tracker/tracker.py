@@ -1,0 +1,264 @@
+"""The LightTrack tracker: ``init(frame, box)`` then ``update(frame) -> TrackResult``.
+
+Frames are HxWx3 uint8 RGB numpy arrays (grayscale and RGBA frames are converted). One Tracker
+follows one target or several (``init_many`` / :class:`MultiTracker`): all templates go through
+the network in one batch, and every frame runs one batched network call per search size
+(targets smaller than 0.4 % of the image use the big search size in the ``vot2019`` preset, so
+there are at most two calls, usually one).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from lighttrack.errors import InputError
+from lighttrack.tracker.backends import Backend, OnnxBackend, TorchBackend
+from lighttrack.tracker.crop import Cropper, fill_colour, normalize_into, search_geometry, template_side
+from lighttrack.tracker.postprocess import result_box, sigmoid, track_step
+from lighttrack.tracker.presets import Preset, get_preset
+
+
+@dataclass(frozen=True)
+class TrackResult:
+    """One target in one frame: ``box`` is x, y, w, h (float64, image pixels); ``score`` is the
+    network's probability at the chosen cell (1.0 for the init frame)."""
+
+    box: np.ndarray
+    score: float
+
+    def __iter__(self):  # allows ``box, score = tracker.update(frame)``
+        yield self.box
+        yield self.score
+
+
+def as_rgb_frame(frame: Any) -> np.ndarray:
+    """A contiguous HxWx3 uint8 array from an RGB, grayscale or RGBA array (or a PIL image)."""
+    if not isinstance(frame, np.ndarray):
+        if hasattr(frame, "convert"):  # PIL image
+            frame = np.asarray(frame.convert("RGB"))
+        else:
+            raise InputError(f"a frame must be a numpy array, got {type(frame).__name__}")
+    if frame.dtype != np.uint8:
+        if frame.dtype == np.uint16:
+            frame = (frame >> 8).astype(np.uint8)
+        elif frame.dtype == bool:
+            frame = frame.astype(np.uint8) * 255
+        else:
+            raise InputError(f"frames must be uint8 (0-255), got dtype {frame.dtype}")
+    if frame.ndim == 3 and frame.shape[2] == 1:
+        frame = frame[:, :, 0]
+    if frame.ndim == 2:
+        frame = np.repeat(frame[:, :, None], 3, axis=2)
+    elif frame.ndim == 3 and frame.shape[2] == 4:
+        frame = frame[:, :, :3]
+    if frame.ndim != 3 or frame.shape[2] != 3:
+        raise InputError(f"a frame must be HxW, HxWx1, HxWx3 or HxWx4, got shape {frame.shape}")
+    if frame.shape[0] < 2 or frame.shape[1] < 2:
+        raise InputError(f"frame is too small: {frame.shape[1]}x{frame.shape[0]}")
+    return np.ascontiguousarray(frame)
+
+
+def check_box(box: Any, image_wh: tuple[int, int] | None = None) -> np.ndarray:
+    """A valid x, y, w, h float64 box, or an InputError naming what is wrong."""
+    try:
+        b = np.asarray(box, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise InputError(f"a box must be 4 numbers x, y, w, h; got {box!r}") from None
+    if b.size != 4:
+        raise InputError(f"a box must be 4 numbers x, y, w, h; got {b.size} numbers")
+    if not np.all(np.isfinite(b)):
+        raise InputError(f"box {b.tolist()} holds NaN or infinite values")
+    if b[2] <= 0 or b[3] <= 0:
+        raise InputError(f"box {b.tolist()} must have positive width and height")
+    if image_wh is not None:
+        width, height = image_wh
+        if b[0] >= width or b[1] >= height or b[0] + b[2] <= 0 or b[1] + b[3] <= 0:
+            raise InputError(f"box {b.tolist()} lies entirely outside the {width}x{height} frame")
+    return b
+
+
+@dataclass
+class _Group:
+    """Targets that share one search size, with their batch buffers and template features."""
+
+    search_size: int
+    indices: list[int]
+    features: Any
+    patches: np.ndarray  # (n, S, S, 3) uint8
+    batch: np.ndarray  # (n, 3, S, S) float32
+
+
+@dataclass
+class _State:
+    center: np.ndarray
+    size: np.ndarray
+    search_size: int
+    score: float = 1.0
+
+
+class Tracker:
+    """Single- or multi-target LightTrack tracker over a network backend.
+
+    Build one with :meth:`from_weights` (PyTorch), :meth:`from_onnx` (ONNX Runtime) or
+    ``Tracker(net_or_backend, preset=...)``.
+    """
+
+    def __init__(self, net_or_backend: Any, preset: str | os.PathLike | Preset = "default", device: str = "cpu", crop_mode: str | None = None) -> None:
+        self.preset = get_preset(preset)
+        if crop_mode is not None:
+            self.preset = self.preset.replace(crop_mode=crop_mode)
+        if hasattr(net_or_backend, "track") and hasattr(net_or_backend, "take"):
+            self.backend: Backend = net_or_backend
+        else:
+            self.backend = TorchBackend(net_or_backend, device=device)
+        self.name = f"LightTrack-{self.backend.name}-{self.preset.name}"
+        self._cropper = Cropper(self.preset.crop_mode)
+        self._states: list[_State] = []
+        self._groups: list[_Group] = []
+        self._fill = np.zeros(3, np.uint8)
+
+    # ----------------------------------------------------------------- constructors
+    @classmethod
+    def from_weights(cls, path_or_name: str | os.PathLike, preset: str | os.PathLike | Preset = "default", device: str = "cpu", arch: str = "lighttrack-mobile", threads: int | None = None, **kwargs) -> "Tracker":
+        """PyTorch tracker from a checkpoint (ours or the official layout) or a registered name."""
+        import lighttrack
+        from lighttrack.errors import CheckpointError
+
+        path = Path(path_or_name)
+        if path.is_file():
+            from lighttrack.nn.checkpoint import read_checkpoint
+
+            data = read_checkpoint(path)
+            name = data.get("arch") if isinstance(data.get("arch"), str) else arch
+            net = lighttrack.build(name, weights=path)
+        else:
+            default = default_weights(str(path_or_name))
+            if default is None:
+                raise CheckpointError(f"weights {str(path_or_name)!r} not found (no such file and no bundled weights by that name)")
+            net = lighttrack.build(str(path_or_name), weights=default)
+        return cls(TorchBackend(net, device=device, threads=threads), preset=preset, **kwargs)
+
+    @classmethod
+    def from_onnx(cls, directory: str | os.PathLike, preset: str | os.PathLike | Preset = "default", threads: int | None = None, int8: bool = False, spin: bool | None = False, **kwargs) -> "Tracker":
+        """ONNX Runtime tracker from a folder written by ``lighttrack export onnx``.
+
+        ``int8`` picks the quantized per-frame graph; ``spin`` see :func:`backends.session_options`.
+        """
+        return cls(OnnxBackend(directory, threads=threads, int8=int8, spin=spin), preset=preset, **kwargs)
+
+    # ----------------------------------------------------------------- API
+    @property
+    def num_targets(self) -> int:
+        return len(self._states)
+
+    def init(self, frame: Any, box_xywh: Any) -> TrackResult:
+        """Start tracking one target given by its x, y, w, h box in ``frame``."""
+        return self.init_many(frame, [box_xywh])[0]
+
+    def update(self, frame: Any) -> TrackResult:
+        """Track the (first) target in the next frame."""
+        return self.update_many(frame)[0]
+
+    def init_many(self, frame: Any, boxes: Sequence[Any]) -> list[TrackResult]:
+        """Start tracking several targets at once (one batched template call)."""
+        frame = as_rgb_frame(frame)
+        height, width = frame.shape[:2]
+        boxes = [check_box(b, (width, height)) for b in boxes]
+        if not boxes:
+            raise InputError("init_many needs at least one box")
+        p = self.preset
+        self._fill = fill_colour(np.mean(frame, axis=(0, 1)))  # first frame's mean, truncated
+        t = p.template_size
+        z_patch = np.empty((t, t, 3), np.uint8)
+        z = np.empty((len(boxes), 3, t, t), np.float32)
+        states = []
+        for i, b in enumerate(boxes):
+            center = np.array([b[0] + b[2] / 2, b[1] + b[3] / 2])
+            size = np.array([b[2], b[3]])
+            side = template_side(size[0], size[1], p.context_amount)
+            self._cropper.crop(frame, center[0], center[1], side, t, self._fill, out=z_patch)
+            normalize_into(z_patch, z[i])
+            search = p.search_size_for(size[0] * size[1], float(width * height))
+            states.append(_State(center, size, search))
+        features = self.backend.template(z)
+        groups = []
+        for search in sorted({s.search_size for s in states}):
+            idx = [i for i, s in enumerate(states) if s.search_size == search]
+            feats = features if len(idx) == len(states) else self.backend.take(features, idx)
+            groups.append(
+                _Group(search, idx, feats, np.empty((len(idx), search, search, 3), np.uint8), np.empty((len(idx), 3, search, search), np.float32))
+            )
+        self._states, self._groups = states, groups
+        return [TrackResult(b.copy(), 1.0) for b in boxes]
+
+    def update_many(self, frame: Any) -> list[TrackResult]:
+        """Track every target in the next frame; one result per target, in init order."""
+        if not self._states:
+            raise InputError("call init(frame, box) or init_many(frame, boxes) before update")
+        frame = as_rgb_frame(frame)
+        height, width = frame.shape[:2]
+        p = self.preset
+        for group in self._groups:
+            geoms = []
+            for k, i in enumerate(group.indices):
+                st = self._states[i]
+                geom = search_geometry(st.size[0], st.size[1], p.template_size, group.search_size, p.context_amount)
+                self._cropper.crop(frame, st.center[0], st.center[1], geom.side, group.search_size, self._fill, out=group.patches[k])
+                normalize_into(group.patches[k], group.batch[k])
+                geoms.append(geom)
+            cls, ltrb = self.backend.track(group.features, group.batch)
+            for k, i in enumerate(group.indices):
+                st = self._states[i]
+                step = track_step(
+                    sigmoid(cls[k, 0]),
+                    ltrb[k],
+                    st.center,
+                    st.size,
+                    geoms[k].scale_z,
+                    group.search_size,
+                    (width, height),
+                    p.penalty_k,
+                    p.window_influence,
+                    p.lr,
+                    p.double_smoothing,
+                    p.min_size,
+                )
+                st.center, st.size, st.score = step.center, step.size, step.score
+        return [TrackResult(result_box(s.center, s.size, p.clamp_output_xy), s.score) for s in self._states]
+
+    def state(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(centre, size) of every target, unclamped by the output convention (for tests/tools)."""
+        return [(s.center.copy(), s.size.copy()) for s in self._states]
+
+
+class MultiTracker(Tracker):
+    """A Tracker whose ``init``/``update`` take and return lists (several targets at once)."""
+
+    def init(self, frame: Any, boxes: Sequence[Any]) -> list[TrackResult]:  # type: ignore[override]
+        return self.init_many(frame, boxes)
+
+    def update(self, frame: Any) -> list[TrackResult]:  # type: ignore[override]
+        return self.update_many(frame)
+
+
+ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+
+
+def default_weights(name: str = "lighttrack-mobile") -> Path | None:
+    """Bundled weights for a registered model, when a release ships them (lighttrack/assets/).
+
+    Looks for ``<name>.pt`` in ``$LIGHTTRACK_WEIGHTS_DIR`` and then in the package's assets
+    folder; returns None while no trained weights ship.
+    """
+    folders = [Path(os.environ["LIGHTTRACK_WEIGHTS_DIR"])] if os.environ.get("LIGHTTRACK_WEIGHTS_DIR") else []
+    folders.append(ASSETS_DIR)
+    for folder in folders:
+        candidate = folder / f"{name}.pt"
+        if candidate.is_file():
+            return candidate
+    return None
