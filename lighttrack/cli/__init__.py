@@ -15,6 +15,7 @@ from lighttrack.errors import LightTrackError
 # Command modules under lighttrack.cli, in the order their help is shown.
 COMMAND_MODULES = [
     "profile",
+    "train",
     "data",
     "track",
     "export",

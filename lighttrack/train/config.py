@@ -1,0 +1,377 @@
+"""Training configuration: typed dataclasses, YAML files and ``key=value`` overrides.
+
+A config file is YAML whose keys mirror :class:`TrainConfig`. Every key is checked: an unknown
+key or a value of the wrong type raises :class:`~lighttrack.errors.ConfigError` naming the dotted
+key, before any work starts. Overrides use dotted keys and YAML values, e.g.
+``train.batch_size=8``, ``data.train.0.pairs=1000``, ``model.backbone_init=null``.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import os
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+
+import yaml
+
+from lighttrack.errors import ConfigError
+
+MODEL_KINDS = ("tracker", "supernet", "backbone")
+STRATEGIES = ("uniform", "constrained", "sandwich")
+
+
+@dataclass
+class SourceConfig:
+    """One data set of the training mix."""
+
+    format: str = "synthetic"
+    root: Union[str, None] = None
+    split: Union[str, None] = None
+    pairs: Union[int, None] = None  # pairs per epoch drawn from this set (None: share by weight)
+    weight: float = 1.0
+    frame_range: int = 100  # search frame within +-frame_range of the template frame
+    options: dict = field(default_factory=dict)  # extra keyword arguments of open_dataset
+
+
+@dataclass
+class DataConfig:
+    train: list = field(default_factory=lambda: [SourceConfig()])  # list[SourceConfig]
+    val: list = field(default_factory=list)  # list[SourceConfig], held-out sequences
+    pairs_per_epoch: Union[int, None] = None  # None: the sum of the sources' pairs
+    template_size: int = 128
+    search_size: int = 256
+    negative_prob: float = 0.0
+    augment: dict = field(default_factory=dict)  # passed to the data layer's pair transform
+    workers: int = 0
+    image_size: int = 224  # backbone pretraining crops
+
+
+@dataclass
+class ModelConfig:
+    kind: str = "tracker"  # tracker (one Arch) | supernet (search) | backbone (image pretraining)
+    arch: str = "lighttrack-mobile"  # tracker: registry name, path string or Arch JSON
+    output_positions: str = "paper"  # supernet: paper (8 stride-16 positions) | official_code (12)
+    init: Union[str, None] = None  # checkpoint with full weights to start from
+    backbone_init: Union[str, None] = None  # backbone weights (pretraining / supernet checkpoint)
+    num_classes: Union[int, None] = None  # backbone pretraining: default = classes found in data
+    dropout: float = 0.0  # backbone pretraining classifier dropout
+
+
+@dataclass
+class SamplingConfig:
+    strategy: str = "uniform"  # uniform | constrained (uniform under limits) | sandwich
+    max_params: Union[float, None] = None
+    max_macs: Union[float, None] = None
+    num_random: int = 2  # sandwich: random paths between the largest and the smallest
+    distill: bool = True  # sandwich: in-place distillation from the largest path
+    distill_weight: float = 1.0
+
+
+@dataclass
+class OptimConfig:
+    epochs: int = 30  # epochs actually trained (the recipe's EARLY_STOP)
+    schedule_epochs: int = 50  # length of the LR schedule
+    steps_per_epoch: Union[int, None] = None  # None: pairs_per_epoch // (batch_size * world size)
+    max_steps: Union[int, None] = None  # stop early (tests, smoke runs)
+    batch_size: int = 32  # per process
+    lr: float = 0.03
+    lr_end: float = 1e-4
+    warmup_lr: float = 0.01
+    warmup_epochs: float = 5.0
+    lr_per_step: bool = True
+    momentum: float = 0.9
+    nesterov: bool = False
+    weight_decay: float = 1e-4
+    no_decay_bn_bias: bool = False
+    freeze_backbone_epochs: float = 10.0
+    backbone_lr_mult: float = 0.1
+    grad_clip: Union[float, None] = 10.0
+    cls_weight: float = 1.0
+    reg_weight: float = 1.2
+    max_loss: float = 1e4  # steps with a larger (or non-finite) loss are skipped
+    label_smoothing: float = 0.1  # backbone pretraining
+    amp: str = "auto"  # auto (CUDA only) | on | off
+
+
+@dataclass
+class CheckpointConfig:
+    every_steps: int = 500
+    keep: int = 2  # step checkpoints kept besides last.pt
+
+
+@dataclass
+class LogConfig:
+    tensorboard: bool = True
+    progress: bool = True
+    every_steps: int = 10
+
+
+@dataclass
+class TrainConfig:
+    name: str = "experiment"
+    output_dir: Union[str, None] = None  # default runs/<name>
+    seed: int = 0
+    device: str = "auto"  # auto | cpu | cuda | cuda:N
+    threads: Union[int, None] = None  # torch CPU threads per process
+    model: ModelConfig = field(default_factory=ModelConfig)
+    sampling: SamplingConfig = field(default_factory=SamplingConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    train: OptimConfig = field(default_factory=OptimConfig)
+    checkpoint: CheckpointConfig = field(default_factory=CheckpointConfig)
+    log: LogConfig = field(default_factory=LogConfig)
+
+    # ------------------------------------------------------------------ derived
+    @property
+    def out_dir(self) -> Path:
+        return Path(self.output_dir) if self.output_dir else Path("runs") / self.name
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+
+# Keys that may change between a run and its resumption (everything else must match).
+RESUMABLE_CHANGES = (
+    "name",
+    "output_dir",
+    "device",
+    "threads",
+    "train.epochs",
+    "train.max_steps",
+    "data.workers",
+    "data.val",
+    "checkpoint.",
+    "log.",
+)
+
+_LIST_ITEM_TYPES = {("data", "train"): SourceConfig, ("data", "val"): SourceConfig}
+
+
+# ---------------------------------------------------------------------- typed construction
+def _type_name(tp: Any) -> str:
+    if typing.get_origin(tp) in (Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in typing.get_args(tp))
+    return {type(None): "null"}.get(tp, getattr(tp, "__name__", str(tp)))
+
+
+def _coerce(value: Any, tp: Any, key: str) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (Union, types.UnionType):
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _coerce(value, arg, key)
+            except ConfigError:
+                continue
+        raise ConfigError(f"config key {key!r} must be {_type_name(tp)}, got {value!r}")
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+    elif tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer() and abs(value) >= 1000:
+            return int(value)  # 6e5 written in scientific notation
+    elif tp is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    elif tp is str:
+        if isinstance(value, str):
+            return value
+    elif tp in (dict, list):
+        if isinstance(value, tp):
+            return value
+    elif dataclasses.is_dataclass(tp):
+        return _build(tp, value, key)
+    raise ConfigError(f"config key {key!r} must be {_type_name(tp)}, got {value!r} ({type(value).__name__})")
+
+
+def _build(cls: type, data: Any, prefix: str = "") -> Any:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config key {prefix or '<top level>'!r} must be a mapping, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    for key in data:
+        if key not in names:
+            where = f"{prefix}.{key}" if prefix else str(key)
+            raise ConfigError(f"unknown config key {where!r} (known keys here: {', '.join(sorted(names))})")
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in data:
+            continue
+        key = f"{prefix}.{f.name}" if prefix else f.name
+        value = data[f.name]
+        item_type = _LIST_ITEM_TYPES.get(tuple(key.split(".")))
+        if item_type is not None:
+            if not isinstance(value, list):
+                raise ConfigError(f"config key {key!r} must be a list of data sources, got {value!r}")
+            kwargs[f.name] = [_build(item_type, item, f"{key}.{i}") for i, item in enumerate(value)]
+        else:
+            kwargs[f.name] = _coerce(value, hints[f.name], key)
+    return cls(**kwargs)
+
+
+def _validate(cfg: TrainConfig) -> None:
+    def bad(key: str, why: str) -> ConfigError:
+        return ConfigError(f"config key {key!r} {why}")
+
+    if cfg.model.kind not in MODEL_KINDS:
+        raise bad("model.kind", f"must be one of {', '.join(MODEL_KINDS)}, got {cfg.model.kind!r}")
+    if cfg.sampling.strategy not in STRATEGIES:
+        raise bad("sampling.strategy", f"must be one of {', '.join(STRATEGIES)}, got {cfg.sampling.strategy!r}")
+    if cfg.model.output_positions not in ("paper", "official_code"):
+        raise bad("model.output_positions", f"must be 'paper' or 'official_code', got {cfg.model.output_positions!r}")
+    if cfg.train.amp not in ("auto", "on", "off"):
+        raise bad("train.amp", f"must be auto, on or off, got {cfg.train.amp!r}")
+    for key, value in (
+        ("train.epochs", cfg.train.epochs),
+        ("train.batch_size", cfg.train.batch_size),
+        ("checkpoint.every_steps", cfg.checkpoint.every_steps),
+        ("log.every_steps", cfg.log.every_steps),
+        ("data.template_size", cfg.data.template_size),
+        ("data.search_size", cfg.data.search_size),
+    ):
+        if value <= 0:
+            raise bad(key, f"must be positive, got {value}")
+    for key, value in (("train.lr", cfg.train.lr), ("train.lr_end", cfg.train.lr_end), ("train.warmup_lr", cfg.train.warmup_lr)):
+        if value <= 0:
+            raise bad(key, f"must be positive, got {value}")
+    if cfg.train.schedule_epochs <= cfg.train.warmup_epochs:
+        raise bad("train.schedule_epochs", f"must exceed train.warmup_epochs ({cfg.train.warmup_epochs}), got {cfg.train.schedule_epochs}")
+    if cfg.model.kind != "backbone" and cfg.data.search_size % 16:
+        raise bad("data.search_size", f"must be a multiple of 16, got {cfg.data.search_size}")
+    if cfg.sampling.strategy == "constrained" and cfg.sampling.max_params is None and cfg.sampling.max_macs is None:
+        raise bad("sampling.strategy", "'constrained' needs sampling.max_params and/or sampling.max_macs")
+    if cfg.sampling.num_random < 0:
+        raise bad("sampling.num_random", f"must be >= 0, got {cfg.sampling.num_random}")
+    if not cfg.data.train:
+        raise bad("data.train", "must list at least one data source")
+    for i, src in enumerate(cfg.data.train):
+        if src.pairs is not None and src.pairs <= 0:
+            raise bad(f"data.train.{i}.pairs", f"must be positive, got {src.pairs}")
+        if src.weight <= 0:
+            raise bad(f"data.train.{i}.weight", f"must be positive, got {src.weight}")
+
+
+def from_dict(data: dict[str, Any]) -> TrainConfig:
+    cfg = _build(TrainConfig, data)
+    _validate(cfg)
+    return cfg
+
+
+# ---------------------------------------------------------------------- files and overrides
+def parse_override(text: str) -> tuple[str, Any]:
+    if "=" not in text:
+        raise ConfigError(f"override {text!r} must look like key=value (dotted keys, e.g. train.batch_size=8)")
+    key, raw = text.split("=", 1)
+    key = key.strip()
+    if not key:
+        raise ConfigError(f"override {text!r} has an empty key")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        value = raw
+    return key, value
+
+
+def apply_override(data: dict[str, Any], key: str, value: Any) -> None:
+    """Set a dotted key inside a nested dict/list tree (list items by index)."""
+    parts = key.split(".")
+    node: Any = data
+    defaults = TrainConfig().to_dict()
+    for i, part in enumerate(parts[:-1]):
+        here = ".".join(parts[: i + 1])
+        if isinstance(node, list):
+            node = _list_item(node, part, key)
+            continue
+        if part not in node or node[part] is None:
+            default = _lookup(defaults, parts[: i + 1])
+            if not isinstance(default, dict):
+                raise ConfigError(f"unknown config key {key!r}: {here!r} is not a section")
+            node[part] = {}
+        node = node[part]
+        if not isinstance(node, (dict, list)):
+            raise ConfigError(f"unknown config key {key!r}: {here!r} is a value, not a section")
+    last = parts[-1]
+    if isinstance(node, list):
+        index = _index(node, last, key)
+        node[index] = value
+    else:
+        node[last] = value
+
+
+def _lookup(tree: Any, parts: list[str]) -> Any:
+    for part in parts:
+        if isinstance(tree, dict) and part in tree:
+            tree = tree[part]
+        else:
+            return None
+    return tree
+
+
+def _index(node: list, part: str, key: str) -> int:
+    try:
+        index = int(part)
+    except ValueError:
+        raise ConfigError(f"config key {key!r}: {part!r} must be a list index") from None
+    if not -len(node) <= index < len(node):
+        raise ConfigError(f"config key {key!r}: index {index} is out of range (the list has {len(node)} items)")
+    return index
+
+
+def _list_item(node: list, part: str, key: str) -> Any:
+    return node[_index(node, part, key)]
+
+
+def load_config(path: str | os.PathLike | None = None, overrides: list[str] | tuple[str, ...] = ()) -> TrainConfig:
+    """Read a YAML config (or start from defaults), apply overrides, check every key and type."""
+    data: dict[str, Any] = {}
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"config file {str(path)!r} does not exist")
+        try:
+            loaded = yaml.safe_load(path.read_text())
+        except yaml.YAMLError as err:
+            raise ConfigError(f"config file {str(path)!r} is not valid YAML: {err}") from None
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ConfigError(f"config file {str(path)!r} must hold a mapping at the top level")
+        data = loaded or {}
+        data.setdefault("name", path.stem)
+    # Lists of data sources are filled with defaults first so overrides can index into them.
+    data = copy.deepcopy(data)
+    for text in overrides:
+        key, value = parse_override(text)
+        apply_override(data, key, value)
+    return from_dict(data)
+
+
+def diff_keys(a: dict[str, Any], b: dict[str, Any], prefix: str = "") -> list[str]:
+    """Dotted keys whose values differ between two config dicts."""
+    out = []
+    for key in sorted(set(a) | set(b)):
+        where = f"{prefix}{key}"
+        va, vb = a.get(key), b.get(key)
+        if isinstance(va, dict) and isinstance(vb, dict):
+            out.extend(diff_keys(va, vb, where + "."))
+        elif va != vb:
+            out.append(where)
+    return out
+
+
+def resume_conflicts(saved: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """Keys that differ and may not change when resuming."""
+    return [k for k in diff_keys(saved, current) if not any(k == r or k.startswith(r) for r in RESUMABLE_CHANGES)]

@@ -1,0 +1,564 @@
+"""The trainer: one loop for a fixed TrackerNet, the tracking SuperNet and the backbone supernet.
+
+What a step does (spec lighttrack.md §7, nas.md §1):
+
+1. The learning rate of the step comes from the warm-up + log-decay schedule (a pure function of
+   the step); the backbone group gets ``backbone_lr_mult`` x that rate once it is unfrozen, and
+   is frozen (no gradients, BatchNorm in eval mode) for the first ``freeze_backbone_epochs``.
+2. The paths of the step come from the sampling strategy (supernet) as a pure function of
+   ``(seed, step)``: the same on every rank and after a resume.
+3. Forward / backward every path (gradients accumulated, averaged over the paths); with the
+   sandwich rule the largest path goes first and its detached outputs are the targets of the
+   in-place distillation terms of the others.
+4. Gradients are averaged across ranks (DDP for a TrackerNet, a flat all-reduce of the path's
+   gradients for the supernets), clipped, and SGD steps — unless the loss was non-finite or above
+   ``max_loss`` on any rank, in which case every rank skips the update and counts it.
+5. Every ``checkpoint.every_steps`` steps (and at the end) rank 0 writes ``last.pt`` atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import time
+import warnings
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from lighttrack.errors import CheckpointError, ConfigError
+from lighttrack.imaging import normalize_uint8
+from lighttrack.train import checkpoint as ckpt
+from lighttrack.train import distributed as D
+from lighttrack.train.config import TrainConfig, resume_conflicts
+from lighttrack.train.losses import distillation_loss, tracking_loss
+from lighttrack.train.sampling import PathSampler, StepPaths, make_sampler, step_rng
+from lighttrack.train.schedule import WarmupLogSchedule
+
+
+class EpochBatches(torch.utils.data.Sampler):
+    """Index batches of one epoch for one rank, starting at batch ``start``.
+
+    Step k of an epoch covers the global indices [k*B*W, (k+1)*B*W) (modulo the data set length);
+    rank r takes the r-th slice of B. Pair items are already random draws, so no shuffling is
+    needed, and the position inside an epoch is just the step number.
+    """
+
+    def __init__(self, length: int, batch: int, steps: int, start: int, rank: int, world: int):
+        self.length, self.batch, self.steps, self.start, self.rank, self.world = length, batch, steps, start, rank, world
+
+    def __len__(self) -> int:
+        return max(self.steps - self.start, 0)
+
+    def __iter__(self):
+        g = self.batch * self.world
+        for k in range(self.start, self.steps):
+            base = k * g + self.rank * self.batch
+            yield [(base + i) % self.length for i in range(self.batch)]
+
+
+class Trainer:
+    def __init__(self, cfg: TrainConfig, dataset: Any = None, resume: str | os.PathLike | None = None):
+        self.cfg = cfg
+        self.kind = cfg.model.kind
+        self.info = D.setup(cfg.device)
+        if cfg.threads:
+            torch.set_num_threads(cfg.threads)
+        self.device = self.info.device
+        self.out_dir = cfg.out_dir
+        self.amp = self._amp_enabled()
+
+        # A resume checkpoint is read and checked first: a wrong one fails before any work.
+        self.resume_path = self._resolve_resume(resume)
+        resume_data = self._check_resume(self.resume_path) if self.resume_path else None
+
+        random.seed(cfg.seed)
+        np.random.seed(cfg.seed % 2**32)
+        torch.manual_seed(cfg.seed)
+
+        self.dataset = dataset if dataset is not None else self._build_dataset()
+        self.model = self._build_model(resume_data is None).to(self.device)
+        self.backbone = self.model.backbone
+        self.sampler = self._build_sampler()
+
+        world_batch = cfg.train.batch_size * self.info.world_size
+        if cfg.train.steps_per_epoch:
+            self.steps_per_epoch = cfg.train.steps_per_epoch
+        else:
+            self.steps_per_epoch = max(1, len(self.dataset) // world_batch)
+        self.total_steps = cfg.train.epochs * self.steps_per_epoch
+        if cfg.train.max_steps is not None:
+            self.total_steps = min(self.total_steps, cfg.train.max_steps)
+        freeze = 0.0 if self.kind == "backbone" else cfg.train.freeze_backbone_epochs
+        self.freeze_epochs = freeze
+        self.schedule = WarmupLogSchedule(
+            cfg.train.lr, cfg.train.lr_end, cfg.train.warmup_lr, cfg.train.warmup_epochs, cfg.train.schedule_epochs, cfg.train.lr_per_step
+        )
+        self.optimizer = self._build_optimizer()
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
+        self.step = 0
+        self.counters = {"skipped_steps": 0, "bad_samples": 0, "pairs": 0}
+        self._frozen: bool | None = None
+        self._ddp: nn.Module | None = None
+        self._writer = None
+        if resume_data is not None:
+            self._load_resume(resume_data)
+
+    # ------------------------------------------------------------------ construction
+    def _amp_enabled(self) -> bool:
+        mode = self.cfg.train.amp
+        if mode == "on" and self.device.type != "cuda":
+            raise ConfigError("config key 'train.amp' is 'on' but mixed precision needs a CUDA device")
+        return self.device.type == "cuda" and mode in ("on", "auto")
+
+    def _resolve_resume(self, resume) -> Path | None:
+        if resume is None:
+            return None
+        if str(resume) == "auto":
+            found = ckpt.find_resume(self.out_dir)
+            if found is None:
+                raise CheckpointError(f"--resume: no last.pt in {str(self.out_dir)!r} to resume from")
+            return found
+        return Path(resume)
+
+    def _identity(self) -> dict[str, Any]:
+        ident: dict[str, Any] = {"kind": self.kind}
+        if self.kind == "tracker":
+            from lighttrack.models import resolve_arch
+
+            ident["arch"] = str(resolve_arch(self.cfg.model.arch))
+        return ident
+
+    def _check_resume(self, path: Path) -> dict[str, Any]:
+        data = ckpt.read_training_checkpoint(path)
+        ident = self._identity()
+        if data.get("kind") != ident["kind"]:
+            raise CheckpointError(f"cannot resume from {str(path)!r}: it trains a {data.get('kind')}, this config a {ident['kind']}")
+        if ident.get("arch") and data.get("arch") != ident["arch"]:
+            raise CheckpointError(f"cannot resume from {str(path)!r}: it trains architecture {data.get('arch')}, this config {ident['arch']}")
+        conflicts = resume_conflicts(data.get("config", {}), self.cfg.to_dict())
+        if conflicts:
+            shown = ", ".join(conflicts[:5]) + (" …" if len(conflicts) > 5 else "")
+            raise CheckpointError(f"cannot resume from {str(path)!r}: it was made with another config (differs in {shown})")
+        if data.get("world_size", 1) != self.info.world_size:
+            warnings.warn(
+                f"resuming a run made with {data.get('world_size')} processes on {self.info.world_size}: the data order "
+                "and the results will differ from an uninterrupted run",
+                RuntimeWarning,
+            )
+        return data
+
+    def _build_dataset(self):
+        from lighttrack.train.data import build_image_dataset, build_pair_dataset
+
+        if self.kind == "backbone":
+            return build_image_dataset(self.cfg)
+        return build_pair_dataset(self.cfg, progress=False)
+
+    def _build_model(self, load_init: bool) -> nn.Module:
+        cfg = self.cfg
+        if self.kind == "tracker":
+            from lighttrack.models import resolve_arch
+            from lighttrack.nn.net import TrackerNet
+
+            self.arch = resolve_arch(cfg.model.arch)
+            model: nn.Module = TrackerNet(self.arch, cfg.data.template_size)
+        elif self.kind == "supernet":
+            from lighttrack.nn.net import SuperNet
+            from lighttrack.space import SearchSpace
+
+            space = SearchSpace() if cfg.model.output_positions == "paper" else SearchSpace.official_code()
+            self.arch = None
+            model = SuperNet(space, cfg.data.template_size)
+        else:
+            from lighttrack.train.pretrain import BackboneClassifier
+
+            num_classes = cfg.model.num_classes or len(getattr(self.dataset, "classes", [])) or None
+            if not num_classes:
+                raise ConfigError("config key 'model.num_classes' must be set (the data set does not list its classes)")
+            self.arch = None
+            model = BackboneClassifier(num_classes, dropout=cfg.model.dropout)
+        if load_init:
+            self._load_init(model)
+        return model
+
+    def _load_init(self, model: nn.Module) -> None:
+        cfg = self.cfg
+        if cfg.model.init:
+            from lighttrack.nn.checkpoint import load_state_dict_strict, read_checkpoint, state_dict_of
+
+            path = cfg.model.init
+            if self.kind == "tracker":
+                data = read_checkpoint(path)
+                if data.get("format") in (ckpt.SUPERNET_FORMAT,) or (data.get("format") == ckpt.TRAIN_FORMAT and data.get("kind") == "supernet"):
+                    from lighttrack.nn.net import extract
+
+                    source = ckpt.load_supernet(path)
+                    model.load_state_dict(extract(source, self.arch).state_dict())
+                else:
+                    if isinstance(data.get("arch"), str) and data["arch"] != str(self.arch):
+                        raise CheckpointError(f"model.init {path!r} was made for {data['arch']}, not {self.arch}")
+                    load_state_dict_strict(model, data["model"] if data.get("format") == ckpt.TRAIN_FORMAT else state_dict_of(data))
+            elif self.kind == "supernet":
+                model.load_state_dict(ckpt.load_supernet(path).state_dict())
+            else:
+                data = read_checkpoint(path)
+                load_state_dict_strict(model, data["model"] if "model" in data else state_dict_of(data))
+        if cfg.model.backbone_init:
+            state = ckpt.backbone_supernet_state(cfg.model.backbone_init)
+            source = repr(cfg.model.backbone_init)
+            with torch.no_grad():
+                if self.kind == "tracker":
+                    ckpt.load_backbone_into_tracker(model.backbone, self.arch, state, source)
+                else:
+                    ckpt.load_backbone_into_supernet(model.backbone, state, source)
+
+    def _build_sampler(self) -> PathSampler | None:
+        if self.kind == "supernet":
+            return make_sampler(self.model.space, self.cfg.sampling, self.cfg.seed)
+        return None
+
+    def _build_optimizer(self) -> torch.optim.Optimizer:
+        cfg = self.cfg.train
+        backbone_ids = {id(p) for p in self.backbone.parameters()}
+        groups: dict[tuple[bool, bool], list] = {}
+        for name, p in self.model.named_parameters():
+            is_bb = id(p) in backbone_ids
+            no_decay = cfg.no_decay_bn_bias and p.dim() <= 1
+            groups.setdefault((is_bb, no_decay), []).append(p)
+        param_groups = []
+        for (is_bb, no_decay), params in sorted(groups.items()):
+            param_groups.append(
+                {
+                    "params": params,
+                    "backbone": is_bb,
+                    "weight_decay": 0.0 if no_decay else cfg.weight_decay,
+                    "lr": cfg.lr,
+                }
+            )
+        return torch.optim.SGD(param_groups, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov, weight_decay=cfg.weight_decay)
+
+    # ------------------------------------------------------------------ resume
+    def _load_resume(self, data: dict[str, Any]) -> None:
+        from lighttrack.nn.checkpoint import load_state_dict_strict
+
+        load_state_dict_strict(self.model, data["model"])
+        try:
+            self.optimizer.load_state_dict(data["optimizer"])
+        except (ValueError, KeyError) as err:
+            raise CheckpointError(f"cannot resume: optimizer state does not fit this model ({err})") from None
+        if data.get("scaler") and self.amp:
+            self.scaler.load_state_dict(data["scaler"])
+        self.step = int(data["step"])
+        self.counters.update({k: int(v) for k, v in data.get("counters", {}).items()})
+        if data.get("world_size", 1) == self.info.world_size:
+            ckpt.set_rng_state(data["rng"])
+
+    def _payload(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "kind": self.kind,
+            "config": self.cfg.to_dict(),
+            "step": self.step,
+            "epoch": self.step // self.steps_per_epoch,
+            "steps_per_epoch": self.steps_per_epoch,
+            "world_size": self.info.world_size,
+            "template_size": self.cfg.data.template_size,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scaler": self.scaler.state_dict() if self.amp else None,
+            "counters": dict(self.counters),
+        }
+        if self.kind == "tracker":
+            payload["arch"] = str(self.arch)
+        if self.kind == "supernet":
+            payload["space"] = ckpt.space_to_dict(self.model.space)
+            payload["sampler"] = self.sampler.state_dict()  # paths are a pure function of (seed, step)
+        if self.kind == "backbone":
+            payload["classes"] = list(getattr(self.dataset, "classes", []))
+        return payload
+
+    def save_checkpoint(self) -> Path | None:
+        if not self.info.is_main:
+            D.barrier(self.info)
+            return None
+        path = ckpt.save_training_checkpoint(self.out_dir / "last.pt", self._payload())
+        keep = self.cfg.checkpoint.keep
+        if keep > 0:
+            import shutil
+
+            step_path = self.out_dir / f"step_{self.step:08d}.pt"
+            tmp = step_path.with_name(step_path.name + ".tmp")
+            shutil.copyfile(path, tmp)
+            os.replace(tmp, step_path)
+            old = sorted(self.out_dir.glob("step_*.pt"))[:-keep]
+            for p in old:
+                p.unlink(missing_ok=True)
+        D.barrier(self.info)
+        return path
+
+    # ------------------------------------------------------------------ per-step state
+    def _apply_freeze(self, frozen: bool) -> None:
+        if frozen == self._frozen:
+            return
+        self._frozen = frozen
+        for p in self.backbone.parameters():
+            p.requires_grad_(not frozen)
+        if self.kind == "tracker" and self.info.enabled:
+            # DDP registers the trainable parameters when it is built: rebuild on (un)freezing.
+            from torch.nn.parallel import DistributedDataParallel as DDP
+
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self._ddp = DDP(self.model, device_ids=ids)  # buffers (BN statistics) are synced from rank 0 each forward
+
+    def _set_modes(self) -> None:
+        self.model.train()
+        if self._frozen:
+            self.backbone.eval()
+
+    def lr_now(self) -> float:
+        return self.schedule.lr_at_step(self.step, self.steps_per_epoch)
+
+    def _set_lr(self) -> tuple[float, float]:
+        lr = self.lr_now()
+        bb_lr = 0.0 if self._frozen else lr * self.cfg.train.backbone_lr_mult
+        if self.kind == "backbone":
+            bb_lr = lr
+        for g in self.optimizer.param_groups:
+            g["lr"] = bb_lr if g["backbone"] else lr
+        return lr, bb_lr
+
+    # ------------------------------------------------------------------ forward passes
+    def _forward_tracking(self, z, x, arch):
+        net = self._ddp if self._ddp is not None else self.model
+        if self.kind == "tracker":
+            return net(z, x)
+        return net(z, x, arch)
+
+    def _paths(self) -> StepPaths:
+        if self.kind == "supernet":
+            return self.sampler.paths(self.step)
+        if self.kind == "backbone":
+            from lighttrack.train.pretrain import sample_choices
+
+            return StepPaths((sample_choices(step_rng(self.cfg.seed, self.step), self.backbone.depths),))
+        return StepPaths((None,))
+
+    def _path_modules(self, path) -> list[nn.Module]:
+        if self.kind == "supernet":
+            return self.model.path_modules(path)
+        if self.kind == "backbone":
+            return self.model.path_modules(path)
+        return [self.model]
+
+    def train_step(self, batch: dict) -> dict[str, float]:
+        """One optimizer step on one (per-rank) batch; returns the logged scalars."""
+        cfg = self.cfg.train
+        epoch_f = self.step / self.steps_per_epoch
+        self._apply_freeze(epoch_f < self.freeze_epochs)
+        self._set_modes()
+        lr, bb_lr = self._set_lr()
+        dev = self.device
+        batch = {k: (v.to(dev, non_blocking=True) if isinstance(v, torch.Tensor) else v) for k, v in batch.items()}
+        autocast = torch.autocast("cuda", dtype=torch.float16) if self.amp else nullcontext()
+        step_paths = self._paths()
+        n = len(step_paths.paths)
+        self.optimizer.zero_grad(set_to_none=True)
+        sums: dict[str, float] = {}
+        ok = True
+        teacher = None
+        if self.kind == "backbone":
+            x = normalize_uint8(batch["image"])
+        else:
+            z, x = normalize_uint8(batch["template"]), normalize_uint8(batch["search"])
+        for i, path in enumerate(step_paths.paths):
+            with autocast:
+                if self.kind == "backbone":
+                    logits = (self._ddp or self.model)(x, path)
+                else:
+                    cls, reg = self._forward_tracking(z, x, path)
+            if self.kind == "backbone":
+                logits = logits.float()
+                loss = F.cross_entropy(logits, batch["label"], label_smoothing=cfg.label_smoothing)
+                terms = {"ce": loss.detach(), "acc": (logits.argmax(1) == batch["label"]).float().mean()}
+            else:
+                cls, reg = cls.float(), reg.float()
+                loss, terms = tracking_loss(cls, reg, batch, cfg.cls_weight, cfg.reg_weight)
+                if step_paths.teacher and i == 0:
+                    teacher = (cls.detach(), reg.detach())
+                elif teacher is not None:
+                    kd, kd_terms = distillation_loss(cls, reg, teacher[0], teacher[1], batch["reg_weight"], cfg.reg_weight)
+                    loss = loss + self.cfg.sampling.distill_weight * kd
+                    terms.update(kd_terms)
+            value = float(loss.detach())
+            ok = ok and math.isfinite(value) and value <= cfg.max_loss
+            terms["loss"] = loss.detach()
+            for k, v in terms.items():
+                sums[k] = sums.get(k, 0.0) + float(v)
+            self.scaler.scale(loss / n).backward()
+        if self.kind != "tracker":
+            D.allreduce_grads(list(self.model.parameters()), self.info)
+        ok = D.all_true(ok, self.info)
+        grad_norm = float("nan")
+        if self.amp:
+            self.scaler.unscale_(self.optimizer)
+        if ok:
+            params = [p for p in self.model.parameters() if p.grad is not None]
+            if cfg.grad_clip is not None and params:
+                grad_norm = float(torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip))
+            elif params:
+                grad_norm = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(p.grad) for p in params])))
+            if not math.isfinite(grad_norm) and not self.amp:
+                ok = False
+        if ok:
+            self.scaler.step(self.optimizer)
+        else:
+            self.counters["skipped_steps"] += 1
+        if self.amp:
+            self.scaler.update()
+        if self.kind != "tracker" and self.info.enabled:
+            mods: list[nn.Module] = []
+            for path in step_paths.paths:
+                mods.extend(self._path_modules(path))
+            D.broadcast_buffers(mods, self.info)
+        if "redraws" in batch and isinstance(batch["redraws"], torch.Tensor):
+            self.counters["bad_samples"] += int(batch["redraws"].sum())
+        self.counters["pairs"] += int(x.shape[0]) * self.info.world_size
+        self.step += 1
+        out = {f"loss/{k}" if k not in ("acc",) else "train/acc": v / n for k, v in sums.items()}
+        out.update({"lr": lr, "lr_backbone": bb_lr, "grad_norm": grad_norm, "skipped_steps": float(self.counters["skipped_steps"])})
+        return out
+
+    # ------------------------------------------------------------------ loop
+    def _loader(self, epoch: int, start: int):
+        if hasattr(self.dataset, "set_epoch"):
+            self.dataset.set_epoch(epoch)
+        batches = EpochBatches(
+            len(self.dataset), self.cfg.train.batch_size, self.steps_per_epoch, start, self.info.rank, self.info.world_size
+        )
+        worker_init = None
+        if self.cfg.data.workers > 0:
+            try:
+                from lighttrack.data.pairs import worker_init
+            except ImportError:  # pragma: no cover
+                worker_init = None
+        return torch.utils.data.DataLoader(
+            self.dataset,
+            batch_sampler=batches,
+            num_workers=self.cfg.data.workers,
+            pin_memory=self.device.type == "cuda",
+            worker_init_fn=worker_init,
+        )
+
+    def _log(self, scalars: dict[str, float]) -> None:
+        if not self.info.is_main:
+            return
+        record = {"step": self.step, **{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in scalars.items()}}
+        with open(self.out_dir / "metrics.jsonl", "a") as f:
+            f.write(json.dumps(record) + "\n")
+        if self.cfg.log.tensorboard:
+            if self._writer is None:
+                try:
+                    from torch.utils.tensorboard import SummaryWriter
+
+                    self._writer = SummaryWriter(str(self.out_dir / "tb"))
+                except ImportError:
+                    warnings.warn("tensorboard is not installed: scalars go to metrics.jsonl only", RuntimeWarning)
+                    self.cfg.log.tensorboard = False
+                    return
+            for k, v in scalars.items():
+                if isinstance(v, (int, float)) and math.isfinite(v):
+                    self._writer.add_scalar(k, v, self.step)
+
+    def fit(self) -> dict[str, Any]:
+        """Train until ``total_steps``; returns a summary (and writes the run's products)."""
+        from tqdm import tqdm
+
+        cfg = self.cfg
+        if self.info.is_main:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            (self.out_dir / "config.yaml").write_text(cfg.to_yaml())
+        bar = tqdm(
+            total=self.total_steps,
+            initial=self.step,
+            disable=not (self.info.is_main and cfg.log.progress),
+            desc=f"train {cfg.name}",
+            unit="step",
+            dynamic_ncols=True,
+        )
+        t_window, pairs_window = time.perf_counter(), 0
+        started, start_step = time.perf_counter(), self.step
+        acc: dict[str, float] = {}
+        n_acc = 0
+        last: dict[str, float] = {}
+        try:
+            while self.step < self.total_steps:
+                epoch, start = divmod(self.step, self.steps_per_epoch)
+                for batch in self._loader(epoch, start):
+                    scalars = self.train_step(batch)
+                    pairs_window += cfg.train.batch_size * self.info.world_size
+                    for k, v in scalars.items():
+                        if math.isfinite(v):
+                            acc[k] = acc.get(k, 0.0) + v
+                    n_acc += 1
+                    bar.update(1)
+                    if self.step % cfg.log.every_steps == 0 or self.step == self.total_steps:
+                        now = time.perf_counter()
+                        means = {k: v / n_acc for k, v in acc.items()}
+                        means = D.mean_scalars(means, self.info)
+                        means["pairs_per_s"] = pairs_window / max(now - t_window, 1e-9)
+                        means["epoch"] = self.step / self.steps_per_epoch
+                        means["skipped_steps"] = float(self.counters["skipped_steps"])
+                        self._log(means)
+                        bar.set_postfix(loss=f"{means.get('loss/loss', float('nan')):.3f}", lr=f"{scalars['lr']:.2e}")
+                        last = means
+                        acc, n_acc, pairs_window, t_window = {}, 0, 0, now
+                    if self.step % cfg.checkpoint.every_steps == 0 and self.step < self.total_steps:
+                        self.save_checkpoint()
+                    if self.step >= self.total_steps:
+                        break
+            self.save_checkpoint()
+            products = self._write_products()
+        finally:
+            bar.close()
+            if self._writer is not None:
+                self._writer.close()
+        elapsed = time.perf_counter() - started
+        return {
+            "steps": self.step,
+            "steps_this_run": self.step - start_step,
+            "seconds": elapsed,
+            "pairs_per_s": (self.step - start_step) * cfg.train.batch_size * self.info.world_size / max(elapsed, 1e-9),
+            "counters": dict(self.counters),
+            "last": last,
+            "products": {k: str(v) for k, v in products.items()},
+            "out_dir": str(self.out_dir),
+        }
+
+    def _write_products(self) -> dict[str, Path]:
+        if not self.info.is_main:
+            D.barrier(self.info)
+            return {}
+        meta = {"step": self.step, "config": self.cfg.to_dict()}
+        out: dict[str, Path] = {}
+        if self.kind == "tracker":
+            from lighttrack.nn.checkpoint import save_trackernet
+
+            out["trackernet"] = save_trackernet(self.model, self.out_dir / "final.pt", **meta)
+        elif self.kind == "supernet":
+            out["supernet"] = ckpt.save_supernet(self.model, self.out_dir / "supernet.pt", **meta)
+        else:
+            out["backbone"] = ckpt.save_backbone(self.model.backbone, self.out_dir / "backbone.pt", classes=list(getattr(self.dataset, "classes", [])), **meta)
+        D.barrier(self.info)
+        return out
+
+
+def train(cfg: TrainConfig, dataset: Any = None, resume: str | os.PathLike | None = None) -> dict[str, Any]:
+    """Build a Trainer and run it (convenience for scripts and tests)."""
+    return Trainer(cfg, dataset=dataset, resume=resume).fit()

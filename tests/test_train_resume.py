@@ -1,0 +1,145 @@
+"""Exact resume, atomic checkpoints, products, skipped steps and bad-input errors."""
+
+import pytest
+import torch
+
+import lighttrack
+from lighttrack.errors import CheckpointError, ConfigError, DataError
+from lighttrack.space import SearchSpace
+from lighttrack.train.config import load_config
+from lighttrack.train.testing import FakePairs
+from lighttrack.train.trainer import Trainer
+
+SMALL = str(SearchSpace().smallest())
+
+
+def tiny_cfg(tmp_path, *extra):
+    overrides = [
+        "model.kind=tracker",
+        f"model.arch={SMALL}",
+        f"output_dir={tmp_path}",
+        "device=cpu",
+        "train.batch_size=2",
+        "train.steps_per_epoch=3",
+        "train.epochs=2",
+        "train.schedule_epochs=3",
+        "train.warmup_epochs=1",
+        "train.freeze_backbone_epochs=1",  # the backbone unfreezes at step 3, across the resume point
+        "checkpoint.every_steps=3",
+        "checkpoint.keep=1",
+        "log.progress=false",
+        "log.tensorboard=false",
+        "data.search_size=128",
+        "data.train=[{format: synthetic, pairs: 6}]",
+        *extra,
+    ]
+    return load_config(None, overrides)
+
+
+def fake():
+    return FakePairs(length=6, search_size=128, seed=1)
+
+
+def test_resume_gives_identical_weights(tmp_path):
+    straight = Trainer(tiny_cfg(tmp_path / "a"), dataset=fake())
+    straight.fit()
+
+    first = Trainer(tiny_cfg(tmp_path / "b", "train.max_steps=3"), dataset=fake())
+    first.fit()
+    assert first.step == 3 and (tmp_path / "b" / "last.pt").is_file()
+    resumed = Trainer(tiny_cfg(tmp_path / "b"), dataset=fake(), resume="auto")
+    assert resumed.step == 3
+    resumed.fit()
+
+    a, b = straight.model.state_dict(), resumed.model.state_dict()
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    # the backbone did train after unfreezing, and the head trained all along
+    init = Trainer(tiny_cfg(tmp_path / "c"), dataset=fake()).model.state_dict()
+    assert not torch.equal(init["backbone.stem.conv.weight"], a["backbone.stem.conv.weight"])
+    assert any(not torch.equal(init[k], a[k]) for k in a if k.startswith("cls_head"))
+
+    # the product is a TrackerNet checkpoint that lighttrack.load reads
+    net = lighttrack.load(tmp_path / "a" / "final.pt")
+    for key, value in net.state_dict().items():
+        assert torch.equal(value, a[key])
+    assert sorted(p.name for p in (tmp_path / "a").glob("step_*.pt")) == ["step_00000006.pt"]
+
+
+def test_resume_refuses_other_architecture_or_config(tmp_path):
+    Trainer(tiny_cfg(tmp_path, "train.max_steps=1", "checkpoint.every_steps=1"), dataset=fake()).fit()
+    other_arch = str(SearchSpace().largest())
+    with pytest.raises(CheckpointError, match="architecture"):
+        Trainer(tiny_cfg(tmp_path, f"model.arch={other_arch}"), dataset=fake(), resume="auto")
+    with pytest.raises(CheckpointError, match=r"train\.lr"):
+        Trainer(tiny_cfg(tmp_path, "train.lr=0.5"), dataset=fake(), resume="auto")
+    with pytest.raises(CheckpointError, match="supernet"):
+        Trainer(tiny_cfg(tmp_path, "model.kind=supernet"), dataset=fake(), resume="auto")
+    with pytest.raises(CheckpointError, match="not a training checkpoint"):
+        Trainer(tiny_cfg(tmp_path), dataset=fake(), resume=tmp_path / "final.pt")
+    with pytest.raises(CheckpointError, match="no last.pt"):
+        Trainer(tiny_cfg(tmp_path / "empty"), dataset=fake(), resume="auto")
+
+
+def test_missing_data_root_fails_before_training(tmp_path):
+    cfg = tiny_cfg(tmp_path, "data.train=[{format: folder, root: /nonexistent/lighttrack-data, pairs: 4}]")
+    with pytest.raises(DataError, match="nonexistent"):
+        Trainer(cfg)
+    assert not (tmp_path / "last.pt").exists()
+
+
+def test_cli_reports_config_errors_without_traceback(tmp_path, capsys):
+    from lighttrack.cli import main
+
+    path = tmp_path / "cfg.yaml"
+    path.write_text("train:\n  batch_size: two\n")
+    assert main(["train", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "train.batch_size" in err and "Traceback" not in err
+    path.write_text("model:\n  kind: tracker\n")
+    assert main(["train", str(path), "train.bogus=3"]) == 2
+    assert "train.bogus" in capsys.readouterr().err
+
+
+class NaNPairs(FakePairs):
+    def __getitem__(self, index):
+        item = super().__getitem__(index)
+        if index < 2:
+            item["reg_target"] = item["reg_target"] * float("nan")
+        return item
+
+
+def test_non_finite_loss_skips_the_step(tmp_path):
+    cfg = tiny_cfg(tmp_path, "train.max_steps=2", "train.freeze_backbone_epochs=0")
+    trainer = Trainer(cfg, dataset=NaNPairs(length=6, search_size=128, seed=1))
+    before = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+    first = trainer.train_step(next(iter(trainer._loader(0, 0))))
+    assert trainer.counters["skipped_steps"] == 1
+    after = trainer.model.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before if "running" not in k and "num_batches" not in k)
+    assert first["skipped_steps"] == 1.0
+
+
+def test_amp_on_cpu_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="train.amp"):
+        Trainer(tiny_cfg(tmp_path, "train.amp=on"), dataset=fake())
+
+
+def test_interrupted_checkpoint_write_keeps_the_previous_one(tmp_path, monkeypatch):
+    from lighttrack.train.checkpoint import read_training_checkpoint, save_training_checkpoint
+
+    path = tmp_path / "last.pt"
+    save_training_checkpoint(path, {"kind": "tracker", "step": 1, "model": {"w": torch.ones(2)}})
+
+    def killed(obj, f):
+        f.write(b"half a checkpoint")
+        raise KeyboardInterrupt  # stands for the process dying mid-write
+
+    monkeypatch.setattr(torch, "save", killed)
+    with pytest.raises(KeyboardInterrupt):
+        save_training_checkpoint(path, {"kind": "tracker", "step": 2, "model": {"w": torch.zeros(2)}})
+    monkeypatch.undo()
+    data = read_training_checkpoint(path)
+    assert data["step"] == 1 and torch.equal(data["model"]["w"], torch.ones(2))
+    assert [p.name for p in tmp_path.iterdir()] == ["last.pt"]
