@@ -22,6 +22,8 @@ COMMAND_MODULES = [
     "eval",
     "report",
     "tune",
+    "search",
+    "latency",
 ]
 
 

@@ -1,0 +1,81 @@
+"""BatchNorm recalibration of a sampled path before it is scored.
+
+The supernet's running statistics are a mixture over every path that was trained, so each
+candidate's statistics are reset and recomputed on a fixed, seeded set of training pairs, the
+same for every candidate (spec nas.md §1.2, lighttrack.md §8):
+
+- every BatchNorm of the path (backbone, neck template/search BNs, heads) is reset to mean 0 /
+  var 1; with ``momentum=None`` (default) the statistics become the exact average over the
+  calibration batches (OFA); ``momentum=0.1`` reproduces LightTrack's EMA over 200 passes;
+- the network runs in train mode under ``no_grad`` on the template and search crops of each pair
+  (both branches pass through the shared backbone), then goes back to eval mode.
+
+The extracted TrackerNet is calibrated, not the supernet, so the shared supernet is never
+modified (candidates cannot leak statistics into each other, and parallel ranks stay identical).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import torch
+from torch import nn
+
+from lighttrack.imaging import normalize_uint8
+
+
+def batchnorms(modules: Iterable[nn.Module]) -> list[nn.modules.batchnorm._BatchNorm]:
+    seen, out = set(), []
+    for module in modules:
+        for m in module.modules():
+            if isinstance(m, nn.modules.batchnorm._BatchNorm) and id(m) not in seen:
+                seen.add(id(m))
+                out.append(m)
+    return out
+
+
+def reset_bn(modules: Iterable[nn.Module], momentum: float | None = None) -> list[nn.Module]:
+    """Reset the running statistics of every BN in ``modules``; set their momentum."""
+    bns = batchnorms(modules)
+    for bn in bns:
+        bn.reset_running_stats()
+        bn.momentum = momentum
+    return bns
+
+
+@torch.no_grad()
+def recalibrate(net: nn.Module, batches: Sequence[tuple[torch.Tensor, torch.Tensor]], momentum: float | None = None,
+                device: str | torch.device = "cpu") -> nn.Module:
+    """Recompute the BN statistics of a TrackerNet on ``batches`` of (template, search) crops.
+
+    Crops are uint8 (B,3,H,W) tensors (normalised here, as in training) or float tensors already
+    normalised. Returns ``net`` in eval mode.
+    """
+    if not batches:
+        raise ValueError("BN recalibration needs at least one batch of calibration pairs")
+    bns = reset_bn([net], momentum)
+    saved = [bn.momentum for bn in bns]
+    net.train()
+    for z, x in batches:
+        z = normalize_uint8(z) if z.dtype == torch.uint8 else z
+        x = normalize_uint8(x) if x.dtype == torch.uint8 else x
+        z, x = z.to(device), x.to(device)
+        net.track(net.template(z), x)
+    for bn, m in zip(bns, saved):
+        bn.momentum = 0.1 if m is None else m  # a normal momentum again for any later training
+    return net.eval()
+
+
+def calibration_batches(pair_dataset, batches: int, batch_size: int, epoch: int = 0) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """The first ``batches * batch_size`` pairs of ``epoch`` of a PairDataset, as uint8 batches.
+
+    PairDataset items are a pure function of (seed, epoch, index), so this set is the same for
+    every candidate, every process and every resumed run.
+    """
+    if batches < 1 or batch_size < 1:
+        raise ValueError("calibration needs batches >= 1 and batch_size >= 1")
+    out = []
+    for b in range(batches):
+        items = [pair_dataset.item(epoch, b * batch_size + i) for i in range(batch_size)]
+        out.append((torch.stack([it["template"] for it in items]), torch.stack([it["search"] for it in items])))
+    return out

@@ -1,0 +1,399 @@
+"""``lighttrack search CONFIG``: config -> checks -> search per constraint set -> outputs.
+
+Output folder (``output_dir``, default ``runs/search/<name>``):
+
+- ``config.yaml``: the resolved search config;
+- ``fitness_cache.json``: every scored Arch (fitness, AO, SR0.5, seconds), shared by all
+  constraint sets and the random baseline;
+- ``<set>/state.json`` (and ``<set>/random_state.json``): the algorithm state after the last
+  finished generation, written atomically; ``--resume`` continues from there;
+- ``results.json``: the best Arch of every constraint set with its costs, and the random
+  baseline next to it;
+- ``pareto.json`` / ``pareto.png``: fitness against MACs, params and each latency runtime;
+- ``best_<set>.json`` (Arch JSON) and ``retrain_<set>.yaml``: a ``lighttrack train`` config for
+  the best Arch, its backbone initialised from the supernet's path.
+
+Every input is checked before the first candidate is scored: the supernet checkpoint against the
+configured space, each budget for feasibility, the validation split for being non-empty and
+readable, the latency tables against the space.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from lighttrack.arch import Arch
+from lighttrack.errors import CheckpointError, ConfigError, DataError, LightTrackError
+
+SPACES = ("paper", "official_code")
+
+
+@dataclass
+class FitnessConfig:
+    calibration_batches: int = 8  # LightTrack: 200 passes of batch 32 (GPU scale)
+    calibration_batch_size: int = 16
+    calibration_seed: int = 0
+    bn_momentum: float | None = None  # None: exact average (OFA); 0.1: LightTrack's EMA
+    preset: str = "default"
+    max_sequences: int | None = None
+    max_frames: int | None = None
+
+
+@dataclass
+class RetrainConfig:
+    base: str | None = None  # a training config to start from (its data, schedule …)
+    overrides: dict = field(default_factory=dict)  # dotted-key overrides, e.g. {train.epochs: 30}
+    init_from_supernet: bool = True  # model.backbone_init = the supernet checkpoint
+
+
+@dataclass
+class SearchConfig:
+    name: str = "search"
+    output_dir: str | None = None
+    seed: int = 0
+    device: str = "cpu"
+    threads: int | None = 1
+    supernet: str | None = None
+    space: str | None = None  # paper | official_code | None (whatever the checkpoint holds)
+    algorithm: str = "evolution"  # evolution | aging | random
+    settings: dict = field(default_factory=dict)  # the algorithm's settings (population …)
+    random_baseline: bool = False  # also run random search with the same number of evaluations
+    constraints: list = field(default_factory=list)  # list of Limits mappings
+    latency_tables: dict = field(default_factory=dict)  # runtime -> table JSON
+    data: dict = field(default_factory=dict)  # as in training configs: train (calibration) and val
+    fitness: FitnessConfig = field(default_factory=FitnessConfig)
+    retrain: RetrainConfig = field(default_factory=RetrainConfig)
+    plot: bool = True
+
+    @property
+    def out_dir(self) -> Path:
+        return Path(self.output_dir) if self.output_dir else Path("runs") / "search" / self.name
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _build(cls, data: Any, prefix: str = ""):
+    if not isinstance(data, dict):
+        raise ConfigError(f"config key {prefix or '<top>'!r} must be a mapping, got {data!r}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise ConfigError(f"unknown config key {(prefix + '.' if prefix else '') + unknown[0]!r} (known: {', '.join(fields)})")
+    kwargs = {}
+    for name, value in data.items():
+        sub = {"fitness": FitnessConfig, "retrain": RetrainConfig}.get(name) if cls is SearchConfig else None
+        kwargs[name] = _build(sub, value, name) if sub else value
+    try:
+        return cls(**kwargs)
+    except TypeError as err:
+        raise ConfigError(f"config {prefix or 'file'}: {err}") from None
+
+
+def load_search_config(path: str | os.PathLike | None, overrides: dict | None = None) -> SearchConfig:
+    data: dict = {}
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"search config {str(path)!r} does not exist")
+        try:
+            data = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as err:
+            raise ConfigError(f"search config {str(path)!r} is not valid YAML: {err}") from None
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            if key == "algorithm" and value != data.get("algorithm", "evolution"):
+                data["settings"] = {}  # the file's settings belong to its own algorithm: use the defaults
+            data[key] = value
+    cfg = _build(SearchConfig, data)
+    _validate(cfg)
+    return cfg
+
+
+def _validate(cfg: SearchConfig) -> None:
+    from lighttrack.search.constraints import Limits
+    from lighttrack.search.evolution import ALGORITHMS
+
+    if cfg.algorithm not in ALGORITHMS:
+        raise ConfigError(f"config key 'algorithm' must be one of {', '.join(ALGORITHMS)}, got {cfg.algorithm!r}")
+    if cfg.space is not None and cfg.space not in SPACES:
+        raise ConfigError(f"config key 'space' must be one of {', '.join(SPACES)} or null, got {cfg.space!r}")
+    if not cfg.constraints:
+        raise ConfigError("config key 'constraints' must list at least one constraint set (e.g. {name: mobile, max_macs: 6e8})")
+    names = [Limits.from_dict(c).name for c in cfg.constraints]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"constraint set names must be unique, got {names}")
+    f = cfg.fitness
+    if f.calibration_batches < 1 or f.calibration_batch_size < 1:
+        raise ConfigError("config keys 'fitness.calibration_batches' and 'fitness.calibration_batch_size' must be >= 1")
+    if f.bn_momentum is not None and not 0 < f.bn_momentum <= 1:
+        raise ConfigError(f"config key 'fitness.bn_momentum' must be null or in (0, 1], got {f.bn_momentum}")
+    if not cfg.data.get("val"):
+        raise DataError("config key 'data.val' lists no validation source: the search needs a validation split to score candidates")
+    if not cfg.data.get("train"):
+        raise ConfigError("config key 'data.train' lists no training source for BN recalibration pairs")
+
+
+# ------------------------------------------------------------------------------------ pieces
+def _train_config(cfg: SearchConfig, kind: str = "supernet"):
+    """A training config carrying this search's data section (for the data layer's builders)."""
+    from lighttrack.train.config import from_dict
+
+    data = copy.deepcopy(cfg.data)
+    return from_dict({"name": cfg.name, "seed": cfg.fitness.calibration_seed, "device": cfg.device, "model": {"kind": kind}, "data": data})
+
+
+def load_checked_supernet(cfg: SearchConfig):
+    from lighttrack.space import SearchSpace
+    from lighttrack.train.checkpoint import load_supernet
+
+    if not cfg.supernet:
+        raise ConfigError("no supernet checkpoint: pass --supernet PATH or set 'supernet' in the config")
+    try:
+        supernet = load_supernet(cfg.supernet)
+    except CheckpointError as err:
+        raise CheckpointError(f"supernet checkpoint does not fit the search: {err}") from None
+    if cfg.space is not None:
+        expected = SearchSpace() if cfg.space == "paper" else SearchSpace.official_code()
+        if supernet.space != expected:
+            raise CheckpointError(
+                f"supernet checkpoint {cfg.supernet!r} was trained on space {_space_text(supernet.space)}, "
+                f"but the config asks for '{cfg.space}' ({_space_text(expected)})"
+            )
+    return supernet
+
+
+def _space_text(space) -> str:
+    return f"depths {list(space.depths)}, outputs {['ops_%d%d' % p for p in space.output_positions]}, {space.head_layers} head layers"
+
+
+def validation_sequences(cfg: SearchConfig) -> list:
+    from lighttrack.train.data import open_val_sequences
+
+    try:
+        seqs = open_val_sequences(_train_config(cfg))
+    except LightTrackError as err:
+        raise DataError(f"cannot read the validation split: {err}") from None
+    if cfg.fitness.max_sequences is not None:
+        seqs = seqs[: cfg.fitness.max_sequences]
+    if not seqs:
+        raise DataError("the validation split is empty: no sequence to score candidates on")
+    for seq in seqs:
+        usable = seq.usable()
+        if len(usable) == 0:
+            raise DataError(f"validation sequence {seq.name!r} has no frame with a valid box")
+        try:
+            seq.frame(int(usable[0]))
+        except Exception as err:  # noqa: BLE001 - any reader failure is a data problem here
+            raise DataError(f"validation sequence {seq.name!r} is unreadable: {err}") from None
+    return seqs
+
+
+def calibration_set(cfg: SearchConfig) -> list:
+    from lighttrack.search.calibrate import calibration_batches
+    from lighttrack.train.data import build_pair_dataset
+
+    try:
+        pairs = build_pair_dataset(_train_config(cfg), seed=cfg.fitness.calibration_seed)
+    except LightTrackError as err:
+        raise DataError(f"cannot read the BN calibration data (data.train): {err}") from None
+    f = cfg.fitness
+    return calibration_batches(pairs, f.calibration_batches, f.calibration_batch_size)
+
+
+def _file_identity(path: str) -> dict:
+    p = Path(path)
+    h = hashlib.sha256()
+    with p.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return {"supernet_sha256": h.hexdigest()[:16]}
+
+
+# ------------------------------------------------------------------------------------ run
+def run_search(cfg: SearchConfig, resume: bool = False, log: Callable[[str], None] = print,
+               evaluator_factory: Callable | None = None, dry_run: bool = False) -> dict:
+    """Run every constraint set's search; return the results dict (also written to disk)."""
+    import torch
+
+    from lighttrack.io import atomic_write_json, atomic_write_text
+    from lighttrack.search import distributed as D
+    from lighttrack.search.constraints import Costs, Limits
+    from lighttrack.search.evolution import make_algorithm, matched_random
+    from lighttrack.search.fitness import FitnessCache, SupernetFitness
+    from lighttrack.search.latency import LatencyTable
+
+    info = D.setup(cfg.device)
+    try:
+        if cfg.threads:
+            torch.set_num_threads(int(cfg.threads))
+        out = cfg.out_dir
+        limits = [Limits.from_dict(c) for c in cfg.constraints]
+        # ---- every check before the first evaluation
+        supernet = load_checked_supernet(cfg)
+        space = supernet.space
+        tables = {}
+        for runtime, path in cfg.latency_tables.items():
+            table = LatencyTable.load(path)
+            if table.runtime != runtime:
+                raise ConfigError(f"latency table {path!r} was measured on {table.runtime!r}, not {runtime!r}")
+            tables[runtime] = table
+        costs = Costs(space, tables, search_size=int(cfg.data.get("search_size", 256)), template_size=supernet.template_size)
+        for lim in limits:
+            costs.check_feasible(lim, seed=cfg.seed)
+        sequences = validation_sequences(cfg)
+        calibration = calibration_set(cfg)
+        if dry_run:
+            return {"supernet": cfg.supernet, "space": _space_text(space), "validation_sequences": len(sequences),
+                    "validation_frames": sum(len(s) for s in sequences), "calibration_pairs": sum(len(z) for z, _ in calibration),
+                    "constraint_sets": {lim.name: {"describe": lim.describe(), "acceptance_rate": costs.acceptance_rate(lim, cfg.seed)} for lim in limits},
+                    "latency_tables": {rt: t.meta.get("measured_at") for rt, t in tables.items()}, "world_size": info.world_size}
+        state_files = [out / lim.name / "state.json" for lim in limits]
+        if info.is_main:
+            if not resume and any(p.is_file() for p in state_files):
+                raise ConfigError(f"{str(out)!r} already holds a search; pass --resume to continue it or choose another output_dir")
+            out.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(out / "config.yaml", yaml.safe_dump(cfg.to_dict(), sort_keys=False))
+        identity = {"fitness": dataclasses.asdict(cfg.fitness), "data": cfg.data, **_file_identity(cfg.supernet)}
+        cache = FitnessCache(out / "fitness_cache.json" if info.is_main else None, identity)
+        if not info.is_main and (out / "fitness_cache.json").is_file():
+            cache = FitnessCache(out / "fitness_cache.json", identity)
+            cache.path = None
+        fitness = (evaluator_factory or SupernetFitness)(supernet, calibration, sequences, preset=cfg.fitness.preset,
+                                                         device=str(info.device), max_frames=cfg.fitness.max_frames,
+                                                         bn_momentum=cfg.fitness.bn_momentum, cache=cache)
+        evaluate = D.make_evaluator(fitness, info)
+
+        results: dict[str, Any] = {"name": cfg.name, "supernet": cfg.supernet, "space": _space_text(space),
+                                   "algorithm": cfg.algorithm, "settings": cfg.settings, "seed": cfg.seed,
+                                   "world_size": info.world_size, "constraint_sets": {}}
+        t0 = time.time()
+        for lim, state_file in zip(limits, state_files):
+            runs = [("search", state_file, make_algorithm(cfg.algorithm, space, costs.accept(lim), cfg.seed, **cfg.settings))]
+            if cfg.random_baseline:
+                runs.append(("random", state_file.with_name("random_state.json"), matched_random(runs[0][2])))
+            entry: dict[str, Any] = {"limits": lim.to_dict(), "describe": lim.describe(),
+                                     "acceptance_rate": costs.acceptance_rate(lim, cfg.seed)}
+            for role, sfile, algo in runs:
+                if resume and sfile.is_file():
+                    import json
+
+                    algo.load_state_dict(json.loads(sfile.read_text()))
+                    log(f"[{lim.name}] {role}: resumed at generation {algo.generation} ({algo.evaluations} evaluated)")
+
+                def on_generation(a, sfile=sfile, role=role):
+                    if info.is_main:
+                        cache.save()
+                        atomic_write_json(sfile, a.state_dict())
+                        best = a.best()
+                        log(f"[{lim.name}] {role} generation {a.generation}: {a.evaluations} evaluated, "
+                            f"best {best.fitness if best else None} ({time.time() - t0:.0f} s)")
+
+                algo.run(evaluate, on_generation)
+                best = algo.best()
+                entry[role] = _describe_pick(best.arch, cache, costs) if best and best.fitness is not None else None
+                entry[role + "_evaluations"] = algo.evaluations
+            results["constraint_sets"][lim.name] = entry
+        # the best over every scored Arch that fits (other sets' and the baseline's candidates count too)
+        for lim in limits:
+            fits = [(a, r) for a, r in cache.items() if r.get("fitness") is not None and costs.satisfies(a, lim)]
+            if fits:
+                a, _ = max(fits, key=lambda ar: (ar[1]["fitness"], -costs.of(ar[0])["macs"], str(ar[0])))
+                results["constraint_sets"][lim.name]["best"] = _describe_pick(a, cache, costs)
+        results["seconds"] = time.time() - t0
+        if info.is_main:
+            cache.save()
+            _write_outputs(cfg, results, cache, costs, limits, out, space)
+            log(f"results in {out}")
+        D.barrier(info)
+        return results
+    finally:
+        D.teardown()
+
+
+def _describe_pick(arch: Arch, cache, costs) -> dict:
+    record = cache.get(arch) or {}
+    c = costs.of(arch)
+    return {"arch": arch.to_dict(), "path": str(arch), "fitness": record.get("fitness"), "ao": record.get("ao"),
+            "sr50": record.get("sr50"), **c}
+
+
+def _write_outputs(cfg: SearchConfig, results: dict, cache, costs, limits, out: Path, space) -> None:
+    from lighttrack.io import atomic_write_json, atomic_write_text
+    from lighttrack.search.pareto import pareto_front, plot_fronts
+
+    points = []
+    for arch, record in cache.items():
+        if record.get("fitness") is None:
+            continue
+        points.append({"path": str(arch), "arch": arch.to_dict(), "fitness": record["fitness"], "ao": record.get("ao"),
+                       "sr50": record.get("sr50"), **costs.of(arch),
+                       "fits": [lim.name for lim in limits if costs.satisfies(arch, lim)]})
+    cost_keys = ["macs", "params"] + [f"latency_ms/{rt}" for rt in costs.latency_tables]
+    pareto = {"points": len(points), "fronts": {k: pareto_front(points, k) for k in cost_keys}}
+    atomic_write_json(out / "pareto.json", pareto)
+    atomic_write_json(out / "all_candidates.json", points)
+    picks = {name: e["best"] for name, e in results["constraint_sets"].items() if e.get("best")}
+    if cfg.plot:
+        limit_lines: dict[str, list[float]] = {"macs": [], "params": []}
+        for lim in limits:
+            if lim.max_macs:
+                limit_lines["macs"].append(lim.max_macs)
+            if lim.max_params:
+                limit_lines["params"].append(lim.max_params)
+            if lim.max_latency_ms:
+                limit_lines.setdefault(f"latency_ms/{lim.latency_runtime}", []).append(lim.max_latency_ms)
+        plotted = plot_fronts(points, [k for k in cost_keys if k != "params"], out / "pareto.png", highlight=picks, limits=limit_lines)
+        results["plot"] = str(plotted) if plotted else None
+    for name, pick in picks.items():
+        arch = Arch.from_dict(pick["arch"])
+        arch_file = atomic_write_json(out / f"best_{name}.json", arch.to_dict())
+        try:
+            retrain = retrain_config(cfg, arch, arch_file)
+            atomic_write_text(out / f"retrain_{name}.yaml", retrain)
+            pick["retrain_config"] = str(out / f"retrain_{name}.yaml")
+        except ConfigError as err:
+            pick["retrain_config_error"] = str(err)
+    atomic_write_json(out / "results.json", results)
+
+
+def retrain_config(cfg: SearchConfig, arch: Arch, arch_file: Path | None = None) -> str:
+    """A ``lighttrack train`` YAML for ``arch`` (validated by the training config loader)."""
+    from lighttrack.train.config import apply_override, from_dict
+
+    base: dict = {}
+    if cfg.retrain.base:
+        path = Path(cfg.retrain.base)
+        if not path.is_file():
+            raise ConfigError(f"config key 'retrain.base': {str(path)!r} does not exist")
+        base = yaml.safe_load(path.read_text()) or {}
+    else:
+        base = {"data": copy.deepcopy(cfg.data), "device": cfg.device, "threads": cfg.threads}
+        base["train"] = {"freeze_backbone_epochs": 0 if not cfg.retrain.init_from_supernet else 10}
+    try:
+        arch_text = str(Arch.parse(str(arch)))
+    except LightTrackError:
+        arch_text = str(arch_file) if arch_file else arch.to_json()
+    base["name"] = f"retrain_{cfg.name}_{hashlib.sha1(str(arch).encode()).hexdigest()[:8]}"
+    base.pop("output_dir", None)
+    model = dict(base.get("model") or {})
+    model.update(kind="tracker", arch=arch_text)
+    model.pop("output_positions", None)
+    if cfg.retrain.init_from_supernet and cfg.supernet:
+        model["backbone_init"] = str(cfg.supernet)
+    base["model"] = model
+    for key, value in cfg.retrain.overrides.items():
+        apply_override(base, key, value)
+    train_cfg = from_dict(copy.deepcopy(base))
+    header = (f"# Retrain the architecture found by `lighttrack search` ({cfg.name}).\n"
+              f"# arch: {arch}\n# lighttrack train THIS_FILE\n")
+    return header + train_cfg.to_yaml()
