@@ -110,15 +110,14 @@ def _train_cfg(args, name: str, out: Path, kind: str, steps: int, arch: str | No
 
 
 def train_supernet(args, space: SearchSpace, out: Path) -> str:
-    from lighttrack.nn.net import SuperNet
     from lighttrack.train.trainer import Trainer
 
-    class SpaceTrainer(Trainer):
-        def _build_model(self, load_init):
-            return SuperNet(space, self.cfg.data.template_size)
-
     cfg = _train_cfg(args, "ranking_supernet", out, "supernet", args.supernet_steps)
-    return SpaceTrainer(cfg).fit()["products"]["supernet"]
+    cfg.model.depths = list(space.depths)
+    cfg.model.head_layers = space.head_layers
+    cfg.model.output_positions = ",".join(f"ops_{s}{b}" for s, b in space.output_positions)
+    assert cfg.model.search_space() == space
+    return Trainer(cfg).fit()["products"]["supernet"]
 
 
 def _checkpoint_step(path) -> int | None:

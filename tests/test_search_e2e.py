@@ -20,24 +20,21 @@ SYNTH_VAL = [{"format": "synthetic", "options": {"num_sequences": 2, "length": 8
 @pytest.fixture(scope="module")
 def tiny_supernet(tmp_path_factory):
     """Train a tiny-space supernet for a few steps with the real Trainer."""
-    from lighttrack.nn.net import SuperNet
     from lighttrack.train.config import from_dict
     from lighttrack.train.trainer import Trainer
-
-    class TinyTrainer(Trainer):
-        def _build_model(self, load_init):
-            return SuperNet(TINY, self.cfg.data.template_size)
 
     out = tmp_path_factory.mktemp("supernet")
     cfg = from_dict({
         "name": "tiny_supernet", "output_dir": str(out), "seed": 0, "device": "cpu", "threads": 1,
-        "model": {"kind": "supernet"},
+        "model": {"kind": "supernet", "depths": list(TINY.depths), "head_layers": TINY.head_layers,
+                  "output_positions": ",".join(f"ops_{s}{b}" for s, b in TINY.output_positions)},
         "data": {"train": SYNTH_TRAIN, "template_size": 128, "search_size": 256, "workers": 0},
         "train": {"epochs": 1, "schedule_epochs": 1, "max_steps": 2, "batch_size": 2, "warmup_epochs": 0,
                   "freeze_backbone_epochs": 0, "backbone_lr_mult": 1.0, "lr": 0.01},
         "checkpoint": {"every_steps": 1000}, "log": {"tensorboard": False, "progress": False, "every_steps": 1},
     })
-    result = TinyTrainer(cfg).fit()
+    assert cfg.model.search_space() == TINY
+    result = Trainer(cfg).fit()
     return result["products"]["supernet"]
 
 

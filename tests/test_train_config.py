@@ -93,3 +93,22 @@ def test_per_step_schedule_is_continuous_and_agrees_at_epoch_boundaries():
     steps = [sched.lr_at_step(s, 10) for s in range(0, 500)]
     assert max(steps) == pytest.approx(0.03, rel=1e-3)
     assert all(b <= a for a, b in zip(steps[50:], steps[51:]))
+
+
+def test_supernet_search_space_from_config():
+    from lighttrack.space import SearchSpace
+    from lighttrack.train.config import from_dict
+
+    base = {"name": "s", "model": {"kind": "supernet"}}
+    assert from_dict(base).model.search_space() == SearchSpace()
+    base["model"]["output_positions"] = "official_code"
+    assert from_dict(base).model.search_space() == SearchSpace.official_code()
+    base["model"].update(depths=[1, 1, 1, 1, 1], head_layers=2, output_positions="ops_20,ops_30")
+    tiny = from_dict(base).model.search_space()
+    assert tiny == SearchSpace(depths=(1, 1, 1, 1, 1), output_positions=((2, 0), (3, 0)), head_layers=2)
+    base["model"]["output_positions"] = "ops_21"
+    with pytest.raises(ConfigError, match="ops_21 is not a block"):
+        from_dict(base)
+    base["model"]["output_positions"] = "everything"
+    with pytest.raises(ConfigError, match="model.output_positions"):
+        from_dict(base)

@@ -387,7 +387,8 @@ def retrain_config(cfg: SearchConfig, arch: Arch, arch_file: Path | None = None)
     base.pop("output_dir", None)
     model = dict(base.get("model") or {})
     model.update(kind="tracker", arch=arch_text)
-    model.pop("output_positions", None)
+    for key in ("output_positions", "depths", "head_layers"):  # supernet-only keys
+        model.pop(key, None)
     if cfg.retrain.init_from_supernet and cfg.supernet:
         model["backbone_init"] = str(cfg.supernet)
     base["model"] = model

@@ -55,11 +55,39 @@ class DataConfig:
 class ModelConfig:
     kind: str = "tracker"  # tracker (one Arch) | supernet (search) | backbone (image pretraining)
     arch: str = "lighttrack-mobile"  # tracker: registry name, path string or Arch JSON
-    output_positions: str = "paper"  # supernet: paper (8 stride-16 positions) | official_code (12)
+    output_positions: str = "paper"  # supernet: paper (8 stride-16) | official_code (12) | "ops_20,ops_30,…"
+    depths: Union[list, None] = None  # supernet: blocks per searchable stage (default 2,4,4,4,4)
+    head_layers: int = 8  # supernet: tower layers per head branch
     init: Union[str, None] = None  # checkpoint with full weights to start from
     backbone_init: Union[str, None] = None  # backbone weights (pretraining / supernet checkpoint)
     num_classes: Union[int, None] = None  # backbone pretraining: default = classes found in data
     dropout: float = 0.0  # backbone pretraining classifier dropout
+
+    def search_space(self):
+        """The SearchSpace a supernet of this config spans (small spaces serve tests and demos)."""
+        from lighttrack.space import SearchSpace
+
+        if self.output_positions == "paper":
+            positions = SearchSpace().output_positions
+        elif self.output_positions == "official_code":
+            positions = SearchSpace.official_code().output_positions
+        else:
+            items = [p.strip().removeprefix("ops_") for p in self.output_positions.split(",") if p.strip()]
+            if not items or any(len(p) != 2 or not p.isdigit() for p in items):
+                raise ConfigError(
+                    f"config key 'model.output_positions' must be 'paper', 'official_code' or a list like "
+                    f"'ops_20,ops_30', got {self.output_positions!r}"
+                )
+            positions = tuple((int(p[0]), int(p[1])) for p in items)
+        depths = tuple(int(d) for d in self.depths) if self.depths is not None else SearchSpace().depths
+        if len(depths) != 5 or min(depths) < 1:
+            raise ConfigError(f"config key 'model.depths' must list 5 positive stage depths, got {self.depths!r}")
+        if self.head_layers < 1:
+            raise ConfigError(f"config key 'model.head_layers' must be at least 1, got {self.head_layers}")
+        for stage, block in positions:
+            if not (1 <= stage <= 3 and block < depths[stage]):
+                raise ConfigError(f"config key 'model.output_positions': ops_{stage}{block} is not a block of stages 1-3")
+        return SearchSpace(depths=depths, output_positions=positions, head_layers=self.head_layers)
 
 
 @dataclass
@@ -232,8 +260,8 @@ def _validate(cfg: TrainConfig) -> None:
         raise bad("model.kind", f"must be one of {', '.join(MODEL_KINDS)}, got {cfg.model.kind!r}")
     if cfg.sampling.strategy not in STRATEGIES:
         raise bad("sampling.strategy", f"must be one of {', '.join(STRATEGIES)}, got {cfg.sampling.strategy!r}")
-    if cfg.model.output_positions not in ("paper", "official_code"):
-        raise bad("model.output_positions", f"must be 'paper' or 'official_code', got {cfg.model.output_positions!r}")
+    if cfg.model.kind == "supernet":
+        cfg.model.search_space()  # raises ConfigError naming the key
     if cfg.train.amp not in ("auto", "on", "off"):
         raise bad("train.amp", f"must be auto, on or off, got {cfg.train.amp!r}")
     for key, value in (

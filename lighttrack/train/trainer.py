@@ -172,11 +172,9 @@ class Trainer:
             model: nn.Module = TrackerNet(self.arch, cfg.data.template_size)
         elif self.kind == "supernet":
             from lighttrack.nn.net import SuperNet
-            from lighttrack.space import SearchSpace
 
-            space = SearchSpace() if cfg.model.output_positions == "paper" else SearchSpace.official_code()
             self.arch = None
-            model = SuperNet(space, cfg.data.template_size)
+            model = SuperNet(cfg.model.search_space(), cfg.data.template_size)
         else:
             from lighttrack.train.pretrain import BackboneClassifier
 
