@@ -49,23 +49,28 @@ def parse_numbers(line: str) -> list[float]:
     return [float(p) for p in parts]
 
 
+def _numeric_lines(path: str | Path):
+    """(line number, values) of every non-empty line; unreadable files and lines name themselves."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"result file not found: {path}")
+    for i, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            yield i, parse_numbers(line)
+        except ValueError:
+            raise InputError(f"{path}:{i}: cannot read numbers from {line.strip()[:60]!r}") from None
+
+
 def read_boxes(path: str | Path, expected: int | None = None, allow_longer: bool = False) -> np.ndarray:
     """Read an ``(N, 4)`` box file (comma, tab or space separated; ``nan`` allowed).
 
     Raises :class:`InputError` naming the file and line for unreadable lines or a wrong number
     of lines (``allow_longer`` truncates extra lines instead, as the LaSOT toolkit does).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"result file not found: {path}")
     rows = []
-    for i, line in enumerate(path.read_text().splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            vals = parse_numbers(line)
-        except ValueError:
-            raise InputError(f"{path}:{i}: cannot read numbers from {line.strip()[:60]!r}") from None
+    for i, vals in _numeric_lines(path):
         if len(vals) != 4:
             raise InputError(f"{path}:{i}: expected 4 values x,y,w,h, got {len(vals)}")
         rows.append(vals)
@@ -103,17 +108,8 @@ def format_trajectory(traj) -> str:
 def read_trajectory(path: str | Path, expected: int | None = None) -> list:
     """Read a VOT trajectory file: a code (0/1/2) or a region per line. A NaN region is an
     empty region (overlap 0)."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"result file not found: {path}")
     traj: list = []
-    for i, line in enumerate(path.read_text().splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            vals = parse_numbers(line)
-        except ValueError:
-            raise InputError(f"{path}:{i}: cannot read {line.strip()[:60]!r}") from None
+    for i, vals in _numeric_lines(path):
         if len(vals) == 1:
             code = int(vals[0])
             if code not in (0, 1, 2) or vals[0] != code:
