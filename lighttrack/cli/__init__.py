@@ -17,13 +17,10 @@ COMMAND_MODULES = [
     "profile",
     "train",
     "data",
-    "track",
-    "export",
-    "eval",
-    "report",
-    "tune",
-    "search",
-    "latency",
+    "eval", "report", "tune",
+    "track", "export",
+    "search", "latency",
+    "demo",
 ]
 
 

@@ -1,0 +1,415 @@
+"""``lighttrack demo``: the whole of lighttrack at small scale, on data shipped in the package.
+
+Stages (each writes into ``<out>/<stage>/`` and, when it has finished, ``<out>/stages/<stage>.json``
+atomically; a later run skips every stage whose marker exists, and an interrupted training or
+search stage resumes from its own checkpoint):
+
+1. ``supernet``  - weight-sharing supernet, uniform single-path sampling (``lighttrack train``)
+2. ``search``    - LightTrack's evolutionary search under the MACs limit (``lighttrack search``)
+3. ``retrain``   - the found architecture, weights inherited from the supernet (``lighttrack train``)
+4. ``evaluate``  - one-pass evaluation on held-out real-photo clips against KCF and CSRT
+                   (and the shipped pretrained LightTrack-Mobile, labelled as such)
+5. ``export``    - ONNX export of the retrained network (``lighttrack export onnx``)
+6. ``track``     - tracking a real video with the exported graphs; annotated video + key frames
+7. ``report``    - ``report/index.html``: tables, success/precision plots, Pareto front, video
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from lighttrack.demo import assets as A
+from lighttrack.demo.settings import DemoSettings
+from lighttrack.errors import ConfigError
+from lighttrack.io import atomic_write_json
+
+STAGES = ("supernet", "search", "retrain", "evaluate", "export", "track", "report")
+RETRAINED = "lighttrack-demo"  # run name of the network the demo itself found and trained
+PRETRAINED = "lighttrack-mobile-shipped"  # run name of the shipped pretrained weights
+
+
+def _log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+class Demo:
+    def __init__(self, settings: DemoSettings, out: str | Path = "runs/demo", log: Callable[[str], None] = _log,
+                 progress: bool = True) -> None:
+        self.s = settings
+        self.out = Path(out)
+        self.log = log
+        self.progress = progress
+        self.timings: dict[str, float] = {}
+
+    # ------------------------------------------------------------------ bookkeeping
+    def marker(self, stage: str) -> Path:
+        return self.out / "stages" / f"{stage}.json"
+
+    def done(self, stage: str) -> dict | None:
+        m = self.marker(stage)
+        if m.is_file():
+            try:
+                return json.loads(m.read_text())
+            except ValueError:
+                return None
+        return None
+
+    def _check_settings(self) -> None:
+        info = self.out / "demo.json"
+        fp = self.s.fingerprint()
+        if info.is_file():
+            saved = json.loads(info.read_text())
+            if saved.get("fingerprint") != fp:
+                raise ConfigError(
+                    f"{str(self.out)!r} holds a demo made with other settings ({saved.get('mode')!r}); "
+                    "use another --out, or --fresh to start over")
+        else:
+            atomic_write_json(info, {"mode": self.s.name, "fingerprint": fp, "settings": dataclasses.asdict(self.s)})
+
+    def redo(self, stages: list[str]) -> None:
+        """Forget the given stages (and everything after the first of them)."""
+        if not stages:
+            return
+        first = min(STAGES.index(s) for s in stages)
+        for stage in STAGES[first:]:
+            self.marker(stage).unlink(missing_ok=True)
+            if stage in stages:
+                shutil.rmtree(self.out / stage, ignore_errors=True)
+
+    def run(self, until: str | None = None) -> dict:
+        import torch
+
+        torch.set_num_threads(max(1, int(self.s.threads)))
+        try:
+            import cv2
+
+            cv2.setNumThreads(max(1, int(self.s.threads)))
+        except ImportError:  # pragma: no cover
+            pass
+        self.out.mkdir(parents=True, exist_ok=True)
+        self._check_settings()
+        t_all = time.perf_counter()
+        summary: dict[str, Any] = {"out": str(self.out), "mode": self.s.name, "stages": {}}
+        last = STAGES.index(until) if until else len(STAGES) - 1
+        for k, stage in enumerate(STAGES[: last + 1], 1):
+            prev = self.done(stage)
+            if prev is not None:
+                self.log(f"[{k}/{len(STAGES)}] {stage}: done in an earlier run ({prev.get('seconds', 0):.0f} s then), skipped")
+                summary["stages"][stage] = {**prev, "skipped": True}
+                continue
+            self.log(f"[{k}/{len(STAGES)}] {stage}: {STAGE_TEXT[stage]}")
+            t0 = time.perf_counter()
+            result = getattr(self, f"stage_{stage}")()
+            seconds = time.perf_counter() - t0
+            record = {"seconds": round(seconds, 1), **result}
+            atomic_write_json(self.marker(stage), record)
+            self.log(f"[{k}/{len(STAGES)}] {stage}: finished in {seconds:.0f} s")
+            summary["stages"][stage] = {**record, "skipped": False}
+        summary["seconds"] = round(time.perf_counter() - t_all, 1)
+        atomic_write_json(self.out / "summary.json", summary)
+        return summary
+
+    # ------------------------------------------------------------------ data
+    def _train_sources(self) -> list[dict]:
+        s = self.s
+        roots = A.train_still_roots()
+        return [
+            {"format": "synthetic", "weight": 1.0, "frame_range": 30,
+             "options": {"num_sequences": s.synthetic_sequences, "length": 60, "seed": 1}},
+            *({"format": "stills", "root": str(r), "weight": 1.0, "frame_range": 30,
+               "options": {"length": 60, "seed": 5}} for r in roots),
+        ]
+
+    def _data(self, steps: int, batch: int, search_size: int) -> dict:
+        return {"train": self._train_sources(), "pairs_per_epoch": max(1, steps * batch),
+                "template_size": 128, "search_size": search_size, "augment": {"search_shift": 48}, "workers": 0}
+
+    def eval_dataset(self):
+        return DemoStills(self.s.still_length, self.s.max_eval_sequences)
+
+    # ------------------------------------------------------------------ 1. supernet
+    def _train(self, cfg_dict: dict) -> dict:
+        from lighttrack.train.checkpoint import find_resume
+        from lighttrack.train.config import from_dict
+        from lighttrack.train.trainer import Trainer
+
+        cfg = from_dict(cfg_dict)
+        resume = find_resume(cfg.out_dir)
+        if resume is not None:
+            self.log(f"    resuming from {resume}")
+        return Trainer(cfg, resume=resume).fit()
+
+    def _train_common(self, name: str, steps: int, batch: int, lr: float) -> dict:
+        s = self.s
+        return {
+            "name": name, "seed": 0, "device": "cpu", "threads": s.threads, "output_dir": str(self.out / name),
+            "data": self._data(steps, batch, s.search_size_train),
+            "train": {"epochs": 1, "schedule_epochs": 1, "batch_size": batch, "lr": lr, "lr_end": lr / 20,
+                      "warmup_lr": lr / 5, "warmup_epochs": 0.1, "freeze_backbone_epochs": 0, "backbone_lr_mult": 1.0,
+                      "grad_clip": 10.0},
+            "checkpoint": {"every_steps": max(1, min(20, steps)), "keep": 0},
+            "log": {"every_steps": max(1, min(5, steps)), "progress": self.progress, "tensorboard": False},
+        }
+
+    def stage_supernet(self) -> dict:
+        s = self.s
+        cfg = self._train_common("supernet", s.supernet_steps, s.supernet_batch, 0.05)
+        cfg["model"] = {"kind": "supernet", "output_positions": "paper"}
+        # uniform over the whole space: the MACs limit is applied by the search (the trainer's
+        # constrained sampler builds a CostTable from scratch, a minute or two on a busy CPU)
+        cfg["sampling"] = {"strategy": "uniform"}
+        result = self._train(cfg)
+        return {"supernet": str(self.out / "supernet" / "supernet.pt"), "steps": s.supernet_steps,
+                "pairs": s.supernet_steps * s.supernet_batch, "loss": _last_loss(self.out / "supernet")}
+
+    # ------------------------------------------------------------------ 2. search
+    def search_config(self):
+        from lighttrack.search.runner import load_search_config  # noqa: F401  (validation below)
+        from lighttrack.search.runner import SearchConfig, _build, _validate
+
+        s = self.s
+        data = {
+            "train": self._train_sources(),
+            "pairs_per_epoch": max(1, s.calibration_batches * s.calibration_batch_size),
+            "val": [{"format": "stills", "root": str(r), "options": {"length": s.search_val_frames, "seed": 21}}
+                    for r in A.train_still_roots()],
+            "template_size": 128, "search_size": 256,
+        }
+        cfg = _build(SearchConfig, {
+            "name": "demo", "output_dir": str(self.out / "search"), "seed": 0, "device": "cpu", "threads": s.threads,
+            "supernet": str(self.out / "supernet" / "supernet.pt"), "space": "paper", "algorithm": "evolution",
+            "settings": {"population": s.population, "generations": s.generations, "top_k": s.top_k,
+                         "mutations": s.mutations, "crossovers": s.crossovers, "mutation_prob": 0.1},
+            "constraints": [{"name": "demo", "max_macs": s.max_macs}],
+            "data": data,
+            "fitness": {"calibration_batches": s.calibration_batches, "calibration_batch_size": s.calibration_batch_size,
+                        "max_sequences": s.search_val_sequences, "max_frames": s.search_val_frames},
+            "retrain": {"init_from_supernet": True},
+        })
+        _validate(cfg)
+        return cfg
+
+    def stage_search(self) -> dict:
+        from lighttrack.search.runner import run_search
+
+        cfg = self.search_config()
+        resume = (cfg.out_dir / "demo" / "state.json").is_file()
+        results = run_search(cfg, resume=resume, log=lambda m: self.log("    " + m))
+        best = results["constraint_sets"]["demo"].get("best") or results["constraint_sets"]["demo"].get("search")
+        if not best:
+            raise ConfigError("the search found no architecture under the MACs limit")
+        return {"arch": best["path"], "fitness": best.get("fitness"), "macs": best.get("macs"),
+                "params": best.get("params"), "evaluations": results["constraint_sets"]["demo"].get("search_evaluations"),
+                "pareto_png": str(cfg.out_dir / "pareto.png"), "max_macs": self.s.max_macs}
+
+    # ------------------------------------------------------------------ 3. retrain
+    def stage_retrain(self) -> dict:
+        s = self.s
+        found = self.done("search")["arch"]
+        cfg = self._train_common("retrain", s.retrain_steps, s.retrain_batch, 0.02)
+        # weight inheritance: the found path's weights, extracted from the supernet
+        cfg["model"] = {"kind": "tracker", "arch": found, "init": str(self.out / "supernet" / "supernet.pt")}
+        self._train(cfg)
+        return {"weights": str(self.out / "retrain" / "final.pt"), "arch": found, "steps": s.retrain_steps,
+                "pairs": s.retrain_steps * s.retrain_batch, "loss": _last_loss(self.out / "retrain")}
+
+    # ------------------------------------------------------------------ 4. evaluate
+    def trackers(self) -> list[tuple[str, str]]:
+        rows = [(RETRAINED, str(self.out / "retrain" / "final.pt"))]
+        if self.s.use_pretrained:
+            w = A.pretrained_weights()
+            if w is not None:
+                rows.append((PRETRAINED, str(w)))
+            else:
+                self.log("    no shipped pretrained weights found: skipping that row")
+        rows += [(b, b) for b in self.s.baselines]
+        return rows
+
+    def stage_evaluate(self) -> dict:
+        from lighttrack.eval.protocols import protocol_for
+        from lighttrack.eval.runner import evaluate_run, run_benchmark
+
+        dataset = self.eval_dataset()
+        protocol = protocol_for("folder")
+        table = {}
+        for name, spec in self.trackers():
+            run_dir = self.out / "evaluate" / name
+            self.log(f"    {name}: {len(dataset.names)} clips x {self.s.still_length} frames")
+            run_benchmark(dataset, spec, run_dir, protocol, progress=self.progress,
+                          dataset_info={"format": "stills", "root": "lighttrack/assets/demo/stills", "split": None})
+            res = evaluate_run(dataset, run_dir, protocol)
+            sm = res.get("summary", {})
+            table[name] = {"auc": sm.get("auc"), "precision": sm.get("precision"), "fps": sm.get("fps"),
+                           "norm_precision": sm.get("norm_precision")}
+            self.log(f"    {name}: AUC {_f(sm.get('auc'))}  precision {_f(sm.get('precision'))}  fps {_f(sm.get('fps'), 1)}")
+        return {"table": table, "sequences": len(dataset.names), "frames_per_sequence": self.s.still_length}
+
+    # ------------------------------------------------------------------ 5. export
+    def stage_export(self) -> dict:
+        import lighttrack
+        from lighttrack.export.onnx import export_onnx
+
+        out = {}
+        nets = [("onnx", str(self.out / "retrain" / "final.pt"))]
+        w = A.pretrained_weights() if self.s.use_pretrained else None
+        if w is not None:
+            nets.append(("onnx_shipped", str(w)))  # the network the video is tracked with
+        for folder, weights in nets:
+            res = export_onnx(lighttrack.load(weights), self.out / "export" / folder, check=self.s.onnx_check)
+            out[folder] = {"dir": str(self.out / "export" / folder), "weights": weights, "parity": getattr(res, "parity", None)}
+            self.log(f"    {weights} -> {self.out / 'export' / folder}")
+        return {"onnx": out["onnx"]["dir"], "parity": out["onnx"]["parity"], "exports": out}
+
+    # ------------------------------------------------------------------ 6. track a real clip
+    def stage_track(self) -> dict:
+        import cv2
+        import numpy as np
+
+        from lighttrack.io import atomic_write_text
+        from lighttrack.tracker.tracker import Tracker
+        from lighttrack.tracker.video import VideoWriter, draw_results, open_source
+
+        video = A.VIDEOS[self.s.video]
+        # the best network we have: the shipped weights when present, otherwise the demo's own (ONNX)
+        exports = (self.done("export") or {}).get("exports", {})
+        if "onnx_shipped" in exports:
+            tracker = Tracker.from_onnx(exports["onnx_shipped"]["dir"], threads=self.s.threads)
+            which = "shipped LightTrack-Mobile weights, exported to ONNX by this run (ONNX Runtime)"
+        else:
+            tracker, which = Tracker.from_onnx(self.out / "export" / "onnx", threads=self.s.threads), "the demo's retrained network (ONNX Runtime)"
+        out_dir = self.out / "track"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        source = open_source(str(video.path))
+        tmp = out_dir / f".{self.s.video}.tmp.mp4"
+        writer = None
+        lines, keyframes = [], []
+        total = source.count if self.s.video_frames is None else min(source.count or self.s.video_frames, self.s.video_frames)
+        t_track, n_track = 0.0, 0
+        try:
+            for index, frame in source:
+                if self.s.video_frames is not None and index >= self.s.video_frames:
+                    break
+                if frame is None:
+                    continue
+                if index == 0:
+                    results = tracker.init_many(frame, [video.box])
+                    writer = VideoWriter(tmp, source.fps or 25.0, (frame.shape[1], frame.shape[0]))
+                else:
+                    t0 = time.perf_counter()
+                    results = tracker.update_many(frame)
+                    t_track += time.perf_counter() - t0
+                    n_track += 1
+                r = results[0]
+                lines.append(",".join(f"{v:.2f}" for v in r.box) + f",{r.score:.3f}")
+                image = draw_results(frame, results)
+                writer.write(image)
+                if index in _key_indices(total):
+                    path = out_dir / f"frame_{index:04d}.jpg"
+                    cv2.imwrite(str(path), cv2.resize(image, (image.shape[1] * 360 // image.shape[0], 360)))
+                    keyframes.append(path.name)
+        finally:
+            source.close()
+            if writer is not None:
+                writer.close()
+        final = out_dir / f"{self.s.video}.mp4"
+        tmp.replace(final)
+        atomic_write_text(out_dir / "boxes.txt", "\n".join(lines) + "\n")
+        scores = [float(x.rsplit(",", 1)[1]) for x in lines[1:]] or [1.0]
+        return {"video": str(final), "boxes": str(out_dir / "boxes.txt"), "frames": len(lines), "init_box": list(video.box),
+                "tracker": which, "keyframes": keyframes, "fps": round(n_track / t_track, 1) if t_track else None,
+                "mean_score": round(float(np.mean(scores)), 3), "credit": video.credit}
+
+    # ------------------------------------------------------------------ 7. report
+    def stage_report(self) -> dict:
+        from lighttrack.demo.report import write_report
+
+        return write_report(self)
+
+
+STAGE_TEXT = {
+    "supernet": "training a small weight-sharing supernet (uniform single paths)",
+    "search": "evolutionary architecture search under the MACs limit",
+    "retrain": "retraining the found architecture (weights inherited from the supernet)",
+    "evaluate": "one-pass evaluation on held-out clips made from shipped photos, against the classic trackers",
+    "export": "ONNX export of the retrained network (and of the shipped weights)",
+    "track": "tracking a real video",
+    "report": "writing the HTML report",
+}
+
+
+def _key_indices(total: int | None) -> set[int]:
+    total = total or 1
+    return {0, total // 3, (2 * total) // 3, max(0, total - 1)}
+
+
+def _f(v, digits: int = 3) -> str:
+    return "n/a" if v is None else f"{v:.{digits}f}"
+
+
+def _last_loss(run_dir: Path) -> float | None:
+    f = run_dir / "metrics.jsonl"
+    if not f.is_file():
+        return None
+    lines = [x for x in f.read_text().splitlines() if x.strip()]
+    for line in reversed(lines):
+        try:
+            d = json.loads(line)
+        except ValueError:
+            continue
+        if "loss/loss" in d:
+            return round(float(d["loss/loss"]), 4)
+    return None
+
+
+class DemoStills:
+    """The held-out evaluation clips: every object of the shipped still sets, as a camera clip."""
+
+    format = "stills"
+    root = "lighttrack/assets/demo/stills"
+    split = None
+    PREFIX = {"thermal_dogs_people": "thermal", "aquarium": "aquarium", "coco_mini": "coco"}
+
+    def __init__(self, length: int, max_sequences: int | None = None) -> None:
+        from lighttrack.data import open_dataset
+
+        self._sets = {}
+        names = []
+        for root in A.eval_still_roots():
+            ds = open_dataset("stills", str(root), length=length, seed=0)
+            prefix = self.PREFIX.get(root.name, root.name)
+            for n in ds.names:
+                names.append(f"{prefix}-{n}")
+                self._sets[f"{prefix}-{n}"] = (ds, n)
+        self.names = names[:max_sequences] if max_sequences else names
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __getitem__(self, key):
+        name = self.names[key] if isinstance(key, int) else key
+        ds, inner = self._sets[name]
+        return dataclasses.replace(ds[inner], name=name)
+
+
+def run_demo(out: str | Path = "runs/demo", quick: bool = False, redo: list[str] | None = None, fresh: bool = False,
+             until: str | None = None, threads: int | None = None, progress: bool = True, **overrides) -> dict:
+    """Run (or resume) the demo; returns the summary (also in ``<out>/summary.json``)."""
+    from lighttrack.demo.settings import FULL, QUICK
+
+    settings = QUICK if quick else FULL
+    if threads:
+        settings = settings.replace(threads=threads)
+    if overrides:
+        settings = settings.replace(**overrides)
+    out = Path(out)
+    if fresh and out.exists():
+        shutil.rmtree(out)
+    demo = Demo(settings, out, progress=progress and sys.stderr.isatty())
+    demo.redo(list(redo or []))
+    return demo.run(until=until)

@@ -1,0 +1,84 @@
+"""How big each stage of the demo is: ``full`` (the README's demo, ~10 minutes on 2 CPU cores)
+and ``quick`` (a smoke run of every stage in well under a minute, used by the tests)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    name: str = "full"
+    threads: int = 1
+    # -- data (all shipped in lighttrack/assets/demo, plus generated synthetic clips)
+    synthetic_sequences: int = 60
+    still_length: int = 40  # frames of each held-out evaluation clip
+    max_eval_sequences: int | None = None  # None: every object of the shipped evaluation stills
+    # -- 1. supernet (weight sharing, uniform paths under the MACs limit)
+    supernet_steps: int = 30
+    supernet_batch: int = 8
+    search_size_train: int = 192  # training crops (the tracker still searches 256 px)
+    # -- 2. search (LightTrack's evolution at reduced size, under a MACs limit)
+    max_macs: float = 4.0e8  # LightTrack-Mobile is 510.6 M (paper convention)
+    population: int = 4
+    generations: int = 2
+    top_k: int = 2
+    mutations: int = 2
+    crossovers: int = 1
+    calibration_batches: int = 2
+    calibration_batch_size: int = 8
+    search_val_sequences: int = 3
+    search_val_frames: int = 30
+    # -- 3. retraining of the found architecture (weights inherited from the supernet)
+    retrain_steps: int = 40
+    retrain_batch: int = 8
+    # -- 4. evaluation
+    baselines: tuple[str, ...] = ("kcf", "csrt", "static")  # static: the first box forever (a floor)
+    use_pretrained: bool = True  # add a row for the shipped LightTrack-Mobile weights, when present
+    # -- 5./6. export and the real clip
+    video: str = "bigbuckbunny"
+    video_frames: int | None = None  # None: the whole clip
+    onnx_check: bool = True
+
+    def fingerprint(self) -> str:
+        """Settings that change what a stage produces (threads do not)."""
+        data = dataclasses.asdict(self)
+        data.pop("threads")
+        data.pop("name")
+        return hashlib.sha1(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+    def replace(self, **kw) -> "DemoSettings":
+        return dataclasses.replace(self, **kw)
+
+
+FULL = DemoSettings()
+
+QUICK = DemoSettings(
+    name="quick",
+    synthetic_sequences=6,
+    still_length=8,
+    max_eval_sequences=2,
+    supernet_steps=2,
+    supernet_batch=2,
+    search_size_train=192,
+    population=2,
+    generations=1,
+    top_k=1,
+    mutations=1,
+    crossovers=0,
+    calibration_batches=1,
+    calibration_batch_size=2,
+    search_val_sequences=1,
+    search_val_frames=5,
+    retrain_steps=2,
+    retrain_batch=2,
+    baselines=("kcf",),
+    use_pretrained=False,
+    video_frames=6,
+    onnx_check=False,
+)
+
+MODES = {"full": FULL, "quick": QUICK}
