@@ -17,10 +17,24 @@ pytestmark = pytest.mark.skipif(not WEIGHTS.is_file(), reason=f"golden fixture m
 
 
 def test_track_without_weights_is_a_clear_error(capsys, monkeypatch, tmp_path):
+    import lighttrack.tracker.tracker as tracker_module
+
+    monkeypatch.setattr(tracker_module, "ASSETS_DIR", tmp_path / "no_assets")
     monkeypatch.setenv("LIGHTTRACK_WEIGHTS_DIR", str(tmp_path))
     code = main(["track", str(FRAMES), "--box", "150,113,20,14", "--no-progress"])
     err = capsys.readouterr().err
     assert code == 2 and "no trained LightTrack weights" in err and "--weights" in err and "Traceback" not in err
+
+
+def test_track_uses_the_shipped_weights_by_default(capsys, monkeypatch, tmp_path):
+    import lighttrack.tracker.tracker as tracker_module
+
+    monkeypatch.delenv("LIGHTTRACK_WEIGHTS_DIR", raising=False)
+    assert tracker_module.default_weights() == tracker_module.ASSETS_DIR / "lighttrack-mobile.pt"
+    boxes = tmp_path / "boxes.txt"
+    code = main(["track", str(FRAMES), "--box", "150,113,20,14", "--no-progress", "--boxes", str(boxes)])
+    assert code == 0, capsys.readouterr().err
+    assert len(boxes.read_text().splitlines()) == len(list(FRAMES.glob("*.png")))
 
 
 @pytest.mark.parametrize(
