@@ -29,6 +29,11 @@ def register(subparsers) -> None:
     p.add_argument("--fast", action="store_true", help="crop with one warpAffine instead of the official crop+resize (not bit-exact with the official tracker)")
     p.add_argument("--device", default="cpu", help="PyTorch device: cpu, cuda, cuda:N or auto (default cpu)")
     p.add_argument("--threads", type=int, default=None, help="CPU threads for the network (default: one per core)")
+    p.add_argument(
+        "--spin",
+        action="store_true",
+        help="ONNX Runtime: let worker threads spin between frames (fastest on a dedicated CPU; slower when other processes share the cores)",
+    )
     p.add_argument("--out", help="annotated output video (.mp4 or .avi)")
     p.add_argument("--boxes", help="text file for the boxes; with several targets one file per target (NAME.0.txt, NAME.1.txt …)")
     p.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
@@ -55,7 +60,7 @@ def build_tracker(args):
     preset = args.preset
     mode = "warp" if getattr(args, "fast", False) else None
     if args.onnx:
-        return Tracker.from_onnx(args.onnx, preset=preset, threads=args.threads, int8=args.int8, crop_mode=mode)
+        return Tracker.from_onnx(args.onnx, preset=preset, threads=args.threads, int8=args.int8, spin=args.spin, crop_mode=mode)
     if args.int8:
         raise InputError("--int8 needs --onnx DIR (export with 'lighttrack export onnx --int8')")
     weights = args.weights or default_weights(args.arch)
