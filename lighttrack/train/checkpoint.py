@@ -182,20 +182,29 @@ def backbone_supernet_state(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     return out
 
 
-def load_backbone_into_supernet(backbone, state: dict[str, torch.Tensor], source: str = "checkpoint") -> int:
-    """Copy every matching tensor into a SuperBackbone (extra stages in ``state`` are ignored)."""
-    own = backbone.state_dict()
+def _copy_tensors(module, state: dict[str, torch.Tensor], source_key, source: str, missing) -> int:
+    """Copy ``state[source_key(key)]`` into every tensor of ``module``, checking presence and shape.
+
+    ``source_key`` maps an own key to its key in ``state`` (None when it has none); ``missing(key)``
+    words the error for an absent one. BN batch counters may be absent.
+    """
     loaded = 0
-    for key, value in own.items():
-        if key not in state:
+    for key, value in module.state_dict().items():
+        src_key = source_key(key)
+        if src_key is None or src_key not in state:
             if key.endswith("num_batches_tracked"):
                 continue
-            raise CheckpointError(f"backbone weights in {source} lack {key!r}: another search space?")
-        if tuple(state[key].shape) != tuple(value.shape):
-            raise CheckpointError(f"backbone weights in {source}: {key!r} has shape {tuple(state[key].shape)}, expected {tuple(value.shape)}")
-        value.copy_(state[key])
+            raise CheckpointError(f"backbone weights in {source} lack {missing(src_key or key)}")
+        if tuple(state[src_key].shape) != tuple(value.shape):
+            raise CheckpointError(f"backbone weights in {source}: {src_key!r} has shape {tuple(state[src_key].shape)}, expected {tuple(value.shape)}")
+        value.copy_(state[src_key])
         loaded += 1
     return loaded
+
+
+def load_backbone_into_supernet(backbone, state: dict[str, torch.Tensor], source: str = "checkpoint") -> int:
+    """Copy every matching tensor into a SuperBackbone (extra stages in ``state`` are ignored)."""
+    return _copy_tensors(backbone, state, lambda key: key, source, lambda key: f"{key!r}: another search space?")
 
 
 def load_backbone_into_tracker(backbone, arch, state: dict[str, torch.Tensor], source: str = "checkpoint") -> int:
@@ -203,20 +212,11 @@ def load_backbone_into_tracker(backbone, arch, state: dict[str, torch.Tensor], s
     mapping = {"stem.": "stem.", "stages.0.0.": "stages.0.0."}
     for s, b, c in arch.used_blocks():
         mapping[f"stages.{s + 1}.{b}."] = f"stages.{s + 1}.{b}.{c}."
-    own = backbone.state_dict()
-    loaded = 0
-    for key, value in own.items():
-        src_key = None
+
+    def source_key(key: str) -> str | None:
         for dst_prefix, src_prefix in mapping.items():
             if key.startswith(dst_prefix):
-                src_key = src_prefix + key[len(dst_prefix) :]
-                break
-        if src_key is None or src_key not in state:
-            if key.endswith("num_batches_tracked"):
-                continue
-            raise CheckpointError(f"backbone weights in {source} lack {src_key or key!r} needed by {arch}")
-        if tuple(state[src_key].shape) != tuple(value.shape):
-            raise CheckpointError(f"backbone weights in {source}: {src_key!r} has shape {tuple(state[src_key].shape)}, expected {tuple(value.shape)}")
-        value.copy_(state[src_key])
-        loaded += 1
-    return loaded
+                return src_prefix + key[len(dst_prefix) :]
+        return None
+
+    return _copy_tensors(backbone, state, source_key, source, lambda key: f"{key!r} needed by {arch}")
