@@ -66,6 +66,59 @@ def test_stills_camera_clip_has_exact_boxes(tmp_path):
     assert np.array_equal(again.boxes, seq.boxes)
 
 
+def _one_still(tmp_path, size=(240, 320), box=(130, 100, 40, 30)):
+    root = tmp_path / "stills"
+    rng = np.random.default_rng(0)
+    img = rng.integers(0, 120, size=(*size, 3), dtype=np.uint8)  # textured background
+    x, y, w, hh = box
+    img[y:y + hh, x:x + w] = (250, 250, 250)
+    (root / "images").mkdir(parents=True)
+    cv2.imwrite(str(root / "images" / "a.png"), img)
+    h.write_text(root / "annotations.json", json.dumps({
+        "images": [{"id": 1, "file_name": "a.png", "width": size[1], "height": size[0]}],
+        "annotations": [{"id": 5, "image_id": 1, "category_id": 1, "bbox": list(box), "iscrowd": 0}],
+        "categories": [{"id": 1, "name": "thing"}]}))
+    return root
+
+
+def test_handheld_camera_is_harder_but_keeps_exact_boxes(tmp_path):
+    root = _one_still(tmp_path)
+    smooth = open_dataset("stills", root, length=30, seed=3)["a_5"]
+    hand = open_dataset("stills", root, length=30, seed=3, camera="handheld")["a_5"]
+    assert hand.meta["camera"] == "handheld" and hand.visible.all()
+
+    def speed(seq):
+        c = seq.boxes[:, :2] + seq.boxes[:, 2:] / 2
+        return np.linalg.norm(np.diff(c, axis=0), axis=1).mean()
+
+    assert speed(hand) > 1.5 * speed(smooth)  # fast motion and shake
+    # frame 0 is unblurred and never occluded: the white target sits exactly in its box
+    frame = hand.frame(0)
+    ys, xs = np.nonzero(frame.min(axis=2) > 200)
+    x, y, w, hh = hand.boxes[0]
+    assert abs(xs.min() - x) <= 1.5 and abs(xs.max() + 1 - (x + w)) <= 1.5
+    assert abs(ys.min() - y) <= 1.5 and abs(ys.max() + 1 - (y + hh)) <= 1.5
+    # a patch of the photo slides over the target for a few frames, the box does not change
+    covered = []
+    for i in range(len(hand)):
+        x, y, w, hh = (int(round(v)) for v in hand.boxes[i])
+        inside = hand.frame(i)[y + 2:y + hh - 2, x + 2:x + w - 2].min(axis=2)
+        covered.append(float((inside < 150).mean()))
+    assert max(covered) > 0.3 and min(covered) < 0.05  # blur alone darkens at most ~10 %
+    # pure function of (seed, object)
+    again = open_dataset("stills", root, length=30, seed=3, camera="handheld")["a_5"]
+    assert np.array_equal(again.boxes, hand.boxes) and np.array_equal(again.frame(7), hand.frame(7))
+
+
+def test_unknown_camera_style_is_named(tmp_path):
+    import pytest
+
+    from lighttrack.errors import DataError
+
+    with pytest.raises(DataError, match="camera style 'shaky'"):
+        open_dataset("stills", _one_still(tmp_path), camera="shaky")
+
+
 def test_synth_cli_writes_the_folder_layout(tmp_path, capsys):
     out = tmp_path / "syn"
     assert main(["data", "synth", "--out", str(out), "--num-sequences", "2", "--length", "5", "--size", "64", "48"]) == 0

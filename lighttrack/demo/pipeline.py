@@ -131,7 +131,7 @@ class Demo:
                 "template_size": 128, "search_size": search_size, "augment": {"search_shift": 48}, "workers": 0}
 
     def eval_dataset(self):
-        return DemoStills(self.s.still_length, self.s.max_eval_sequences)
+        return DemoStills(self.s.still_length, self.s.max_eval_sequences, self.s.eval_camera)
 
     # ------------------------------------------------------------------ 1. supernet
     def _train(self, cfg_dict: dict) -> dict:
@@ -161,12 +161,18 @@ class Demo:
         s = self.s
         cfg = self._train_common("supernet", s.supernet_steps, s.supernet_batch, 0.05)
         cfg["model"] = {"kind": "supernet", "output_positions": "paper"}
+        shipped = A.pretrained_weights() if s.use_pretrained else None
+        if shipped is not None:
+            # weight inheritance: every candidate starts from the shipped LightTrack-Mobile's layer
+            # at its position (lighttrack.nn.inherit), so minutes of CPU fine-tune a useful supernet
+            cfg["model"]["init"] = str(shipped)
         # uniform over the whole space: the MACs limit is applied by the search (the trainer's
         # constrained sampler builds a CostTable from scratch, a minute or two on a busy CPU)
         cfg["sampling"] = {"strategy": "uniform"}
         result = self._train(cfg)
         return {"supernet": str(self.out / "supernet" / "supernet.pt"), "steps": s.supernet_steps,
-                "pairs": s.supernet_steps * s.supernet_batch, "loss": _last_loss(self.out / "supernet")}
+                "pairs": s.supernet_steps * s.supernet_batch, "loss": _last_loss(self.out / "supernet"),
+                "init": "inherited from the shipped LightTrack-Mobile weights" if shipped is not None else "random"}
 
     # ------------------------------------------------------------------ 2. search
     def search_config(self):
@@ -248,7 +254,8 @@ class Demo:
             table[name] = {"auc": sm.get("auc"), "precision": sm.get("precision"), "fps": sm.get("fps"),
                            "norm_precision": sm.get("norm_precision")}
             self.log(f"    {name}: AUC {_f(sm.get('auc'))}  precision {_f(sm.get('precision'))}  fps {_f(sm.get('fps'), 1)}")
-        return {"table": table, "sequences": len(dataset.names), "frames_per_sequence": self.s.still_length}
+        return {"table": table, "sequences": len(dataset.names), "frames_per_sequence": self.s.still_length,
+                "camera": self.s.eval_camera}
 
     # ------------------------------------------------------------------ 5. export
     def stage_export(self) -> dict:
@@ -375,13 +382,13 @@ class DemoStills:
     split = None
     PREFIX = {"thermal_dogs_people": "thermal", "aquarium": "aquarium", "coco_mini": "coco"}
 
-    def __init__(self, length: int, max_sequences: int | None = None) -> None:
+    def __init__(self, length: int, max_sequences: int | None = None, camera: str = "handheld") -> None:
         from lighttrack.data import open_dataset
 
         self._sets = {}
         names = []
         for root in A.eval_still_roots():
-            ds = open_dataset("stills", str(root), length=length, seed=0)
+            ds = open_dataset("stills", str(root), length=length, seed=0, camera=camera)
             prefix = self.PREFIX.get(root.name, root.name)
             for n in ds.names:
                 names.append(f"{prefix}-{n}")

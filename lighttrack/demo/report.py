@@ -19,6 +19,12 @@ LABELS = {
 }
 
 
+CAMERA_TEXT = {
+    "smooth": "a slow, steady pan and zoom",
+    "handheld": "fast pans with shake, zooms, motion blur, exposure drift, sensor noise and a passing occluder",
+}
+
+
 def _f(v, digits=3) -> str:
     return "n/a" if v is None else f"{v:.{digits}f}"
 
@@ -57,8 +63,10 @@ def write_report(demo) -> dict:
         "(see <code>lighttrack/assets/demo/ATTRIBUTION.md</code>).</p>",
         "<h2>Held-out evaluation (one-pass, success AUC / precision @20 px)</h2>",
         f"<p>{(demo.done('evaluate') or {}).get('sequences', '?')} clips of "
-        f"{(demo.done('evaluate') or {}).get('frames_per_sequence', '?')} frames: a virtual camera pans and zooms "
-        "over shipped photos (thermal, aquarium, COCO) that no shipped training run saw; the boxes are exact.</p>",
+        f"{(demo.done('evaluate') or {}).get('frames_per_sequence', '?')} frames: a virtual camera "
+        f"({html.escape(str((demo.done('evaluate') or {}).get('camera', 'smooth')))}: "
+        f"{CAMERA_TEXT.get((demo.done('evaluate') or {}).get('camera', 'smooth'), '')}) films shipped photos "
+        "(thermal, aquarium, COCO) that no shipped training run saw; the boxes are exact.</p>",
         "<table><tr><th>tracker</th><th>AUC</th><th>precision</th><th>FPS (this machine)</th></tr>",
     ]
     for name, v in rows:
@@ -77,7 +85,8 @@ def write_report(demo) -> dict:
     parts += [
         "<h2>Search</h2>",
         f"<p>Supernet: {st['supernet'].get('steps')} steps ({st['supernet'].get('pairs')} pairs, "
-        f"{_f(st['supernet'].get('seconds'), 0)} s). Evolution under {search.get('max_macs', 0) / 1e6:.0f} M MACs: "
+        f"{_f(st['supernet'].get('seconds'), 0)} s; weights {html.escape(str(st['supernet'].get('init', 'random')))}). "
+        f"Evolution under {search.get('max_macs', 0) / 1e6:.0f} M MACs: "
         f"{search.get('evaluations')} candidates scored; found <code>{html.escape(str(search.get('arch')))}</code> "
         f"({_f((search.get('macs') or 0) / 1e6, 1)} M MACs, {_f((search.get('params') or 0) / 1e6, 2)} M parameters, "
         f"supernet fitness {_f(search.get('fitness'))}). Retrained {st['retrain'].get('steps')} steps "

@@ -16,6 +16,7 @@ class DemoSettings:
     # -- data (all shipped in lighttrack/assets/demo, plus generated synthetic clips)
     synthetic_sequences: int = 60
     still_length: int = 40  # frames of each held-out evaluation clip
+    eval_camera: str = "handheld"  # how the virtual camera films them: "handheld" or "smooth"
     max_eval_sequences: int | None = None  # None: every object of the shipped evaluation stills
     # -- 1. supernet (weight sharing, uniform paths under the MACs limit)
     supernet_steps: int = 30

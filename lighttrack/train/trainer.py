@@ -22,6 +22,7 @@ import json
 import math
 import os
 import random
+import sys
 import time
 import warnings
 from contextlib import nullcontext
@@ -33,7 +34,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lighttrack.errors import CheckpointError, ConfigError
+from lighttrack.arch import Arch
+from lighttrack.errors import ArchError, CheckpointError, ConfigError
 from lighttrack.imaging import normalize_uint8
 from lighttrack.train import checkpoint as ckpt
 from lighttrack.train import distributed as D
@@ -41,6 +43,13 @@ from lighttrack.train.config import TrainConfig, resume_conflicts
 from lighttrack.train.losses import distillation_loss, tracking_loss
 from lighttrack.train.sampling import PathSampler, StepPaths, make_sampler, step_rng
 from lighttrack.train.schedule import WarmupLogSchedule
+
+
+def _is_tracker_checkpoint(data: dict[str, Any]) -> bool:
+    """A one-path TrackerNet checkpoint: ``final.pt`` of a tracker run or a tracker training checkpoint."""
+    from lighttrack.nn.checkpoint import FORMAT
+
+    return data.get("format") == FORMAT or (data.get("format") == ckpt.TRAIN_FORMAT and data.get("kind") == "tracker")
 
 
 class EpochBatches(torch.utils.data.Sampler):
@@ -84,6 +93,7 @@ class Trainer:
         torch.manual_seed(cfg.seed)
 
         self.dataset = dataset if dataset is not None else self._build_dataset()
+        self.init_report: dict[str, dict[str, int]] | None = None  # set when a supernet inherits a tracker
         self.model = self._build_model(resume_data is None).to(self.device)
         self.backbone = self.model.backbone
         self.sampler = self._build_sampler()
@@ -205,7 +215,11 @@ class Trainer:
                         raise CheckpointError(f"model.init {path!r} was made for {data['arch']}, not {self.arch}")
                     load_state_dict_strict(model, data["model"] if data.get("format") == ckpt.TRAIN_FORMAT else state_dict_of(data))
             elif self.kind == "supernet":
-                model.load_state_dict(ckpt.load_supernet(path).state_dict())
+                data = read_checkpoint(path)
+                if _is_tracker_checkpoint(data):
+                    self.init_report = self._inherit_from_tracker(model, path, data)
+                else:
+                    model.load_state_dict(ckpt.load_supernet(path).state_dict())
             else:
                 data = read_checkpoint(path)
                 load_state_dict_strict(model, data["model"] if "model" in data else state_dict_of(data))
@@ -217,6 +231,35 @@ class Trainer:
                     ckpt.load_backbone_into_tracker(model.backbone, self.arch, state, source)
                 else:
                     ckpt.load_backbone_into_supernet(model.backbone, state, source)
+
+    def _inherit_from_tracker(self, model: nn.Module, path: str, data: dict[str, Any]) -> dict[str, dict[str, int]]:
+        """Warm-start the supernet from a trained one-path tracker (``lighttrack.nn.inherit``)."""
+        from lighttrack.models import build
+        from lighttrack.nn.inherit import format_report, inherit_from_child
+        from lighttrack.nn.net import correlation_channels
+
+        if not isinstance(data.get("arch"), str):
+            raise CheckpointError(f"model.init {path!r} is a tracker checkpoint that does not say its architecture")
+        try:
+            child_arch = Arch.parse(data["arch"])
+            model.space.check(child_arch)
+        except ArchError as err:
+            raise CheckpointError(
+                f"model.init {path!r}: its tracker {data['arch']} cannot warm-start this supernet: {err} "
+                "(set model.depths / model.output_positions / model.head_layers to a space that contains it)"
+            ) from None
+        template_size = int(data.get("template_size", model.template_size))
+        stride = child_arch.stride
+        if correlation_channels(template_size, stride) != correlation_channels(model.template_size, stride):
+            raise CheckpointError(
+                f"model.init {path!r} was trained with {template_size}-px templates, this supernet uses "
+                f"data.template_size={model.template_size}: their fusion layers differ"
+            )
+        child = build(child_arch, path, template_size)
+        report = inherit_from_child(model, child)
+        if self.info.is_main:
+            print(f"model.init: supernet warm-started from tracker {child_arch}: {format_report(report)}", file=sys.stderr, flush=True)
+        return report
 
     def _build_sampler(self) -> PathSampler | None:
         if self.kind == "supernet":
@@ -537,6 +580,7 @@ class Trainer:
             "last": last,
             "products": {k: str(v) for k, v in products.items()},
             "out_dir": str(self.out_dir),
+            **({"init_report": self.init_report} if self.init_report is not None else {}),
         }
 
     def _write_products(self) -> dict[str, Path]:
