@@ -143,3 +143,30 @@ def test_interrupted_checkpoint_write_keeps_the_previous_one(tmp_path, monkeypat
     data = read_training_checkpoint(path)
     assert data["step"] == 1 and torch.equal(data["model"]["w"], torch.ones(2))
     assert [p.name for p in tmp_path.iterdir()] == ["last.pt"]
+
+
+def _bn_state(model):
+    return {k: v.clone() for k, v in model.state_dict().items() if "running_" in k}
+
+
+def test_frozen_batchnorm_trains_weights_but_keeps_recalibrated_statistics(tmp_path):
+    trainer = Trainer(tiny_cfg(tmp_path, "train.bn=frozen", "train.bn_recalibrate=2",
+                               "train.freeze_backbone_epochs=0"), dataset=fake())
+    before = _bn_state(trainer.model)
+    trainer.recalibrate_bn()
+    calibrated = _bn_state(trainer.model)
+    assert any(not torch.equal(before[k], calibrated[k]) for k in before)  # statistics were recomputed
+    weights = trainer.model.backbone.stem.conv.weight.detach().clone()
+    trainer.fit()
+    after = _bn_state(trainer.model)
+    for k in calibrated:  # fit() recalibrates again at step 0 (same pairs), then never updates them
+        assert torch.allclose(calibrated[k], after[k]), k
+    assert not torch.equal(weights, trainer.model.backbone.stem.conv.weight)  # the weights did train
+    assert all(not m.training for m in trainer.model.modules() if isinstance(m, torch.nn.BatchNorm2d))
+
+
+def test_batchnorm_mode_is_checked(tmp_path):
+    with pytest.raises(ConfigError, match="train.bn"):
+        tiny_cfg(tmp_path, "train.bn=sometimes")
+    with pytest.raises(ConfigError, match="train.bn_recalibrate"):
+        tiny_cfg(tmp_path, "model.kind=supernet", "train.bn_recalibrate=2")

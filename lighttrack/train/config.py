@@ -118,6 +118,13 @@ class OptimConfig:
     no_decay_bn_bias: bool = False
     freeze_backbone_epochs: float = 10.0
     backbone_lr_mult: float = 0.1
+    # "train": BatchNorm normalises with batch statistics (the recipe). "frozen": every BatchNorm
+    # uses its running statistics and does not update them (its affine weights still train), so
+    # training sees exactly what tracking sees — one crop normalised with fixed statistics. A
+    # network trained from scratch with small batches can depend on batch statistics: fine-tune
+    # it with "frozen" (after bn_recalibrate) before deploying.
+    bn: str = "train"
+    bn_recalibrate: int = 0  # batches of training pairs to recompute BN statistics on before step 0
     grad_clip: Union[float, None] = 10.0
     cls_weight: float = 1.0
     reg_weight: float = 1.2
@@ -258,6 +265,12 @@ def _validate(cfg: TrainConfig) -> None:
 
     if cfg.model.kind not in MODEL_KINDS:
         raise bad("model.kind", f"must be one of {', '.join(MODEL_KINDS)}, got {cfg.model.kind!r}")
+    if cfg.train.bn not in ("train", "frozen"):
+        raise bad("train.bn", f"must be 'train' or 'frozen', got {cfg.train.bn!r}")
+    if cfg.train.bn_recalibrate < 0:
+        raise bad("train.bn_recalibrate", f"must be >= 0, got {cfg.train.bn_recalibrate}")
+    if cfg.train.bn_recalibrate and cfg.model.kind != "tracker":
+        raise bad("train.bn_recalibrate", "recalibrates one tracker network; a supernet's statistics belong to each path")
     if cfg.sampling.strategy not in STRATEGIES:
         raise bad("sampling.strategy", f"must be one of {', '.join(STRATEGIES)}, got {cfg.sampling.strategy!r}")
     if cfg.model.kind == "supernet":

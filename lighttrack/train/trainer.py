@@ -362,6 +362,31 @@ class Trainer:
         self.model.train()
         if self._frozen:
             self.backbone.eval()
+        if self.cfg.train.bn == "frozen":
+            for m in self.model.modules():
+                if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                    m.eval()
+
+    def recalibrate_bn(self) -> None:
+        """Recompute every BN statistic of the tracker on the first training pairs of epoch 0
+        (a cumulative average, not an EMA), before step 0 of a run."""
+        from lighttrack.search.calibrate import calibration_batches, recalibrate
+
+        n, size = self.cfg.train.bn_recalibrate, self.cfg.train.batch_size
+        dataset = self.dataset
+        if hasattr(dataset, "item"):  # PairDataset: the same pairs in every process and every rerun
+            batches = calibration_batches(dataset, n, size)
+        else:
+            if hasattr(dataset, "set_epoch"):
+                dataset.set_epoch(0)
+            items = [dataset[i % len(dataset)] for i in range(n * size)]
+            batches = [(torch.stack([it["template"] for it in items[k:k + size]]),
+                        torch.stack([it["search"] for it in items[k:k + size]])) for k in range(0, n * size, size)]
+        with torch.no_grad():
+            recalibrate(self.model, batches, momentum=None, device=self.device)
+        if self.info.is_main:
+            print(f"train.bn_recalibrate: BatchNorm statistics recomputed on {n * self.cfg.train.batch_size} pairs",
+                  file=sys.stderr, flush=True)
 
     def lr_now(self) -> float:
         return self.schedule.lr_at_step(self.step, self.steps_per_epoch)
@@ -533,6 +558,8 @@ class Trainer:
             unit="step",
             dynamic_ncols=True,
         )
+        if self.step == 0 and cfg.train.bn_recalibrate:
+            self.recalibrate_bn()
         t_window, pairs_window = time.perf_counter(), 0
         started, start_step = time.perf_counter(), self.step
         acc: dict[str, float] = {}
