@@ -102,6 +102,17 @@ def test_cli_reports_config_errors_without_traceback(tmp_path, capsys):
     assert "train.bogus" in capsys.readouterr().err
 
 
+def test_cli_resume_followed_by_an_override_takes_it_as_an_override(tmp_path, capsys):
+    from lighttrack.cli import main
+
+    path = tmp_path / "cfg.yaml"
+    path.write_text(f"model:\n  kind: tracker\n  arch: {SMALL}\noutput_dir: {tmp_path / 'run'}\n"
+                    "data:\n  train: [{format: synthetic, pairs: 4}]\n")
+    # argparse gives `train.batch_size=3` to --resume; it must still count as an override
+    assert main(["train", str(path), "--print-config", "--resume", "train.batch_size=3"]) == 0
+    assert "batch_size: 3" in capsys.readouterr().out
+
+
 class NaNPairs(FakePairs):
     def __getitem__(self, index):
         item = super().__getitem__(index)

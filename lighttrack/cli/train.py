@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 
 def register(subparsers) -> None:
@@ -34,7 +35,12 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from lighttrack.train.config import load_config
 
-    cfg = load_config(args.config, args.overrides)
+    overrides = list(args.overrides)
+    if args.resume and args.resume != "auto" and "=" in args.resume and not Path(args.resume).exists():
+        # `train CFG --resume key=value`: argparse hands the override to --resume's optional value
+        overrides.append(args.resume)
+        args.resume = "auto"
+    cfg = load_config(args.config, overrides)
     if args.print_config:
         print(cfg.to_yaml(), end="")
         return 0

@@ -221,6 +221,9 @@ class Demo:
         cfg = self._train_common("retrain", s.retrain_steps, s.retrain_batch, 0.02)
         # weight inheritance: the found path's weights, extracted from the supernet
         cfg["model"] = {"kind": "tracker", "arch": found, "init": str(self.out / "supernet" / "supernet.pt")}
+        # train the network the tracker will run: BN statistics recomputed for this one path, then
+        # fixed (a supernet's shared statistics fit no single path; see docs/training.md)
+        cfg["train"].update(bn="frozen", bn_recalibrate=max(1, min(8, s.retrain_steps // 4)))
         self._train(cfg)
         return {"weights": str(self.out / "retrain" / "final.pt"), "arch": found, "steps": s.retrain_steps,
                 "pairs": s.retrain_steps * s.retrain_batch, "loss": _last_loss(self.out / "retrain")}
