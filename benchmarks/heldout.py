@@ -1,0 +1,120 @@
+"""Held-out scores of trackers on the demo's evaluation clips, as JSON (the model cards' tables).
+
+The clips: every object of the 12 photos shipped in ``lighttrack/assets/demo/stills`` (17 objects;
+no shipped training run saw these photos), filmed by the virtual camera in each style asked for
+(``handheld``: fast pans with shake, zooms, motion blur, exposure drift, noise, an occluder;
+``smooth``: a slow, steady pan and zoom). One-pass evaluation, success AUC, precision at 20 px,
+normalised precision, frames per second on this machine.
+
+``--validation DIR`` adds clips filmed over the *training* photos (the folder that
+``python -m lighttrack.demo.assets`` makes, e.g. ``runs/demo_pretrained_data``) with a camera seed
+no training run used: unseen clips of seen photos, the split we choose weights on — the held-out
+clips are only for reporting.
+
+    python benchmarks/heldout.py --tracker mobile=lighttrack-mobile --tracker kcf --tracker csrt \\
+        --tracker static --out results/heldout.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+class ValidationClips:
+    """Unseen clips of the training photos: ``per_set`` objects of each set, chosen with a seed."""
+
+    SETS = (("coco_mini", 8), ("thermal_dogs_people", 6), ("aquarium", 6))
+
+    def __init__(self, root: str | Path, camera: str, length: int, seed: int = 99) -> None:
+        from lighttrack.data import open_dataset
+
+        self._items: dict[str, tuple] = {}
+        for name, count in self.SETS:
+            ds = open_dataset("stills", str(Path(root) / name), length=length, seed=seed, camera=camera)
+            names = ds.names
+            pick = np.random.default_rng(0).choice(len(names), min(count, len(names)), replace=False)
+            for i in pick:
+                self._items[f"{name}-{names[i]}"] = (ds, names[i])
+        self.names = list(self._items)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __getitem__(self, key):
+        name = self.names[key] if isinstance(key, int) else key
+        ds, inner = self._items[name]
+        return dataclasses.replace(ds[inner], name=name)
+
+
+def parse_tracker(text: str) -> tuple[str, str, str]:
+    """``name=spec[@preset]`` or a bare baseline name -> (name, spec, preset)."""
+    name, _, spec = text.partition("=")
+    spec = spec or name
+    spec, _, preset = spec.partition("@")
+    return name, spec, preset or "default"
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--tracker", action="append", required=True,
+                   help="NAME=SPEC[@PRESET]; SPEC: kcf, csrt, static, a weights file or registered name, an ONNX folder")
+    p.add_argument("--camera", action="append", choices=("handheld", "smooth"),
+                   help="camera styles to evaluate (default: both)")
+    p.add_argument("--frames", type=int, default=40, help="frames per clip (default 40, as the demo)")
+    p.add_argument("--validation", metavar="DIR", help="also score the validation clips of the training photos in DIR")
+    p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    p.add_argument("--work", default="runs/heldout", help="result files (a rerun resumes; default runs/heldout)")
+    p.add_argument("--out", help="also write the JSON here")
+    args = p.parse_args(argv)
+
+    import torch
+
+    from lighttrack.demo.pipeline import DemoStills
+    from lighttrack.eval.protocols import protocol_for
+    from lighttrack.eval.runner import evaluate_run, run_benchmark
+    from lighttrack.tracker.tracker import default_weights
+
+    torch.set_num_threads(args.threads)
+    protocol = protocol_for("folder")
+    cameras = args.camera or ["handheld", "smooth"]
+    splits = [(f"heldout-{c}", c, lambda c=c: DemoStills(args.frames, None, c)) for c in cameras]
+    if args.validation:
+        splits += [(f"validation-{c}", c, lambda c=c: ValidationClips(args.validation, c, args.frames)) for c in cameras]
+    result: dict = {"frames_per_clip": args.frames, "threads": args.threads, "splits": {}}
+    for split, camera, make in splits:
+        dataset = make()
+        table = {}
+        for text in args.tracker:
+            name, spec, preset = parse_tracker(text)
+            if spec not in ("kcf", "csrt", "static") and not Path(spec).exists():
+                found = default_weights(spec)
+                if found is None:
+                    p.error(f"{spec!r} is neither a baseline, a file, nor a model with shipped weights")
+                spec = str(found)
+            run_dir = Path(args.work) / split / name
+            t0 = time.perf_counter()
+            run_benchmark(dataset, spec, run_dir, protocol, preset=preset, progress=False,
+                          dataset_info={"format": "stills", "camera": camera, "split": split})
+            summary = evaluate_run(dataset, run_dir, protocol).get("summary", {})
+            table[name] = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in summary.items()
+                           if k in ("auc", "precision", "norm_precision", "success_rate_50", "fps")}
+            print(f"{split:20s} {name:24s} AUC {summary.get('auc', float('nan')):.3f} "
+                  f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
+        result["splits"][split] = {"clips": len(dataset), "camera": camera, "trackers": table}
+    text = json.dumps(result, indent=1)
+    print(text)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
