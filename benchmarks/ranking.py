@@ -160,7 +160,6 @@ def main() -> int:
     log = lambda m: print(f"[{time.strftime('%H:%M:%S')}] {m}", file=sys.stderr, flush=True)  # noqa: E731
 
     from lighttrack.io import atomic_write_json
-    from lighttrack.nn.net import TrackerNet
     from lighttrack.search.constraints import Costs
     from lighttrack.search.fitness import SupernetFitness, score_sequences
     from lighttrack.search.runner import SearchConfig, calibration_set, validation_sequences

@@ -54,8 +54,6 @@ def _sources(kind: str, count: int, frames: int):
     if kind == "davis":
         from lighttrack.data.sequence import load_image
 
-        meta = json.loads((DAVIS / "sequences.json").read_text())
-        items = meta if isinstance(meta, list) else meta.get("sequences", meta)
         chosen = []
         for d in sorted((DAVIS / "val").iterdir()):
             gt = np.loadtxt(d / "groundtruth.txt", delimiter=",")

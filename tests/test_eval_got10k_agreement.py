@@ -10,7 +10,6 @@ import pytest
 
 got10k = pytest.importorskip("got10k.experiments", reason="the got10k toolkit (pip install got10k six) is not installed")
 
-from lighttrack.eval import metrics as M  # noqa: E402
 from lighttrack.eval.protocols import PROTOCOLS  # noqa: E402
 from lighttrack.eval.results import ResultStore  # noqa: E402
 from lighttrack.eval.runner import evaluate_results  # noqa: E402

@@ -9,7 +9,6 @@ from lighttrack.models import resolve_arch
 from lighttrack.nn.checkpoint import save_trackernet
 from lighttrack.nn.inherit import inherit_from_child
 from lighttrack.nn.net import SuperNet, TrackerNet, extract
-from lighttrack.train.config import load_config
 from lighttrack.train.testing import FakePairs
 from lighttrack.train.trainer import Trainer
 
@@ -120,27 +119,9 @@ def test_child_outside_the_space_is_refused():
 
 
 def supernet_cfg(tmp_path, *extra):
-    return load_config(
-        None,
-        [
-            "model.kind=supernet",
-            f"output_dir={tmp_path}",
-            "device=cpu",
-            "train.batch_size=1",
-            "train.steps_per_epoch=2",
-            "train.epochs=1",
-            "train.schedule_epochs=2",
-            "train.warmup_epochs=1",
-            "train.freeze_backbone_epochs=0",
-            "checkpoint.every_steps=2",
-            "checkpoint.keep=0",
-            "log.progress=false",
-            "log.tensorboard=false",
-            "data.search_size=128",
-            "data.train=[{format: synthetic, pairs: 2}]",
-            *extra,
-        ],
-    )
+    from test_train_supernet import cfg_for  # the same tiny supernet run, 2-pair data
+
+    return cfg_for(tmp_path, "checkpoint.every_steps=2", "data.train=[{format: synthetic, pairs: 2}]", *extra)
 
 
 def test_trainer_warm_starts_a_supernet_from_a_tracker_checkpoint(tmp_path, capsys):

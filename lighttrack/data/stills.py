@@ -85,7 +85,15 @@ class CameraClip:
         tx, ty = bx + bw / 2, by + bh / 2
         cx = tx + 0.35 * (win_w - bw).clip(0) * _wave(rng, self.length)
         cy = ty + 0.35 * (win_h - bh).clip(0) * _wave(rng, self.length)
-        # keep the window on the image where possible, but never lose the target
+        self._place(cx, cy, z)
+
+    def _place(self, cx: np.ndarray, cy: np.ndarray, z: np.ndarray) -> None:
+        """Window centres and zooms -> the camera path and the exact boxes. The window stays on
+        the image where possible but never loses the target."""
+        W, H = self.image_size
+        Wo, Ho = self.out_size
+        bx, by, bw, bh = self.box
+        win_w, win_h = Wo / z, Ho / z
         cx = np.clip(cx, np.minimum(win_w / 2, W / 2), np.maximum(W - win_w / 2, W / 2))
         cy = np.clip(cy, np.minimum(win_h / 2, H / 2), np.maximum(H - win_h / 2, H / 2))
         cx = np.clip(cx, bx + bw - win_w / 2, bx + win_w / 2)
@@ -114,14 +122,7 @@ class CameraClip:
         shake[0] = 0.0
         cx = tx + 0.45 * (win_w - bw).clip(0) * pan_x + shake[:, 0] * win_w
         cy = ty + 0.45 * (win_h - bh).clip(0) * pan_y + shake[:, 1] * win_h
-        cx = np.clip(cx, np.minimum(win_w / 2, W / 2), np.maximum(W - win_w / 2, W / 2))
-        cy = np.clip(cy, np.minimum(win_h / 2, H / 2), np.maximum(H - win_h / 2, H / 2))
-        cx = np.clip(cx, bx + bw - win_w / 2, bx + win_w / 2)
-        cy = np.clip(cy, by + bh - win_h / 2, by + win_h / 2)
-        self.zoom = z
-        self.x0, self.y0 = cx - win_w / 2, cy - win_h / 2
-        self.boxes = np.stack([(bx - self.x0) * z, (by - self.y0) * z, np.full_like(z, bw) * z,
-                               np.full_like(z, bh) * z], axis=1)
+        self._place(cx, cy, z)
         # photometric drift (gain, per-frame noise) and the passing occluder
         self.gain = np.exp(0.35 * _wave(rng, n))
         self.noise_sigma = float(rng.uniform(2.0, 6.0))

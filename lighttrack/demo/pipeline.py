@@ -169,14 +169,13 @@ class Demo:
         # uniform over the whole space: the MACs limit is applied by the search (the trainer's
         # constrained sampler builds a CostTable from scratch, a minute or two on a busy CPU)
         cfg["sampling"] = {"strategy": "uniform"}
-        result = self._train(cfg)
+        self._train(cfg)
         return {"supernet": str(self.out / "supernet" / "supernet.pt"), "steps": s.supernet_steps,
                 "pairs": s.supernet_steps * s.supernet_batch, "loss": _last_loss(self.out / "supernet"),
                 "init": "inherited from the shipped LightTrack-Mobile weights" if shipped is not None else "random"}
 
     # ------------------------------------------------------------------ 2. search
     def search_config(self):
-        from lighttrack.search.runner import load_search_config  # noqa: F401  (validation below)
         from lighttrack.search.runner import SearchConfig, _build, _validate
 
         s = self.s

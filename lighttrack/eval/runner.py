@@ -22,7 +22,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from lighttrack.errors import DataError, InputError, LightTrackError
+from lighttrack.errors import DataError, InputError
 from lighttrack.eval import metrics as M
 from lighttrack.eval.baselines import describe_tracker, make_tracker, result_box, tracker_is_deterministic
 from lighttrack.eval.protocols import Protocol

@@ -29,7 +29,6 @@ architectures.
 from __future__ import annotations
 
 import json
-import math
 import os
 import platform
 import random
@@ -39,7 +38,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
