@@ -150,7 +150,9 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
     parser.add_argument("--threads", type=int, default=2, help="network threads for torch and ONNX Runtime (default 2)")
     parser.add_argument("--preset", default="default", help="tracker preset (default: 256 search)")
-    parser.add_argument("--onnx", help="existing export folder (default: export the fixture weights to a temp folder)")
+    parser.add_argument("--weights", help="checkpoint or registered model with shipped weights, e.g. lighttrack-m300 "
+                        "(default: the LightTrack-Mobile fixture weights; speed does not depend on their values)")
+    parser.add_argument("--onnx", help="existing export folder (default: export the weights to a temp folder)")
     parser.add_argument("--source", help="video/folder to use instead of the fixture clip (needs --box)")
     parser.add_argument("--box", help="x,y,w,h in the first frame of --source")
     parser.add_argument("--no-int8", action="store_true", help="skip the INT8 graph")
@@ -168,7 +170,15 @@ def main(argv=None) -> int:
     cv2.setNumThreads(args.threads)
     frames, box = load_frames(args)
     load_before = os.getloadavg()
-    net = lighttrack.build("lighttrack-mobile", weights=FIXTURE / "state_dict.pt")
+    if args.weights:
+        from lighttrack.tracker import default_weights
+
+        path = Path(args.weights) if Path(args.weights).is_file() else default_weights(args.weights)
+        if path is None:
+            parser.error(f"--weights {args.weights!r}: no such file and no shipped weights by that name")
+        net = lighttrack.load(path)
+    else:
+        net = lighttrack.build("lighttrack-mobile", weights=FIXTURE / "state_dict.pt")
     with tempfile.TemporaryDirectory() as tmp:
         onnx_dir = Path(args.onnx) if args.onnx else Path(tmp)
         if not args.onnx:
@@ -210,6 +220,7 @@ def main(argv=None) -> int:
     ort_ms = results[ort_best]["end_to_end"]["median_ms"]
     report = {
         "benchmark": "lighttrack per-frame tracking speed",
+        "architecture": str(net.arch),
         "preset": args.preset,
         "search_size": runners[0].tracker._groups[0].search_size,
         "frame_size": list(frames[0].shape[1::-1]),

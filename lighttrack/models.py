@@ -8,9 +8,11 @@ from pathlib import Path
 from lighttrack.arch import Arch
 from lighttrack.errors import ArchError, CheckpointError
 
-# Official path strings (spec lighttrack.md §2.3).
 REGISTRY: dict[str, str] = {
+    # the official LightTrack-Mobile (spec lighttrack.md §2.3)
     "lighttrack-mobile": "back_04502514044521042540+cls_211000022+reg_100000111_ops_32",
+    # found by our own search under 300 M MACs (configs/search_300m.yaml; 280.6 M MACs, 0.854 M params)
+    "lighttrack-m300": "back_04000224204000000000+cls_101200111+reg_012202221_ops_23",
 }
 
 

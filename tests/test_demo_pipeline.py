@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from lighttrack.demo import STAGES
 from lighttrack.demo import assets as A
@@ -71,3 +72,18 @@ def test_demo_runs_every_stage_and_a_rerun_skips_them(tmp_path: Path):
     with pytest.raises(Exception, match="other settings"):
         Demo(TINY.replace(retrain_steps=3), out, log=logs.append, progress=False).run()
     assert json.loads((out / "summary.json").read_text())["mode"] == "quick"
+
+
+def test_demo_supernet_inherits_the_shipped_searched_model(tmp_path: Path):
+    if A.pretrained_weights("lighttrack-m300") is None:
+        pytest.skip("no shipped lighttrack-m300 weights")
+    out = tmp_path / "demo"
+    summary = Demo(TINY.replace(use_pretrained=True), out, log=lambda m: None, progress=False).run(until="retrain")
+    assert summary["stages"]["supernet"]["init"] == "inherited from the shipped lighttrack-m300 weights"
+    sup = yaml.safe_load((out / "supernet" / "config.yaml").read_text())
+    assert sup["model"]["init"].endswith("lighttrack-m300.pt")
+    assert sup["sampling"] == {**sup["sampling"], "strategy": "constrained", "max_macs": TINY.max_macs}
+    assert sup["train"]["lr"] == pytest.approx(TINY.supernet_lr * TINY.inherited_lr_scale)
+    retrain = yaml.safe_load((out / "retrain" / "config.yaml").read_text())
+    assert retrain["train"]["bn"] == "frozen" and retrain["train"]["bn_recalibrate"] >= 1
+    assert retrain["train"]["lr"] == pytest.approx(TINY.retrain_lr * TINY.inherited_lr_scale)

@@ -37,6 +37,23 @@ def test_track_uses_the_shipped_weights_by_default(capsys, monkeypatch, tmp_path
     assert len(boxes.read_text().splitlines()) == len(list(FRAMES.glob("*.png")))
 
 
+def test_track_runs_our_searched_model_by_name(capsys, monkeypatch, tmp_path):
+    import lighttrack
+    import lighttrack.tracker.tracker as tracker_module
+
+    monkeypatch.delenv("LIGHTTRACK_WEIGHTS_DIR", raising=False)
+    shipped = tracker_module.default_weights("lighttrack-m300")
+    assert shipped == tracker_module.ASSETS_DIR / "lighttrack-m300.pt"
+    net = lighttrack.load(shipped)
+    assert str(net.arch) == lighttrack.models.REGISTRY["lighttrack-m300"]
+    assert sum(p.numel() for p in net.parameters()) == 854_317
+    boxes = tmp_path / "boxes.txt"
+    code = main(["track", str(FRAMES), "--box", "150,113,20,14", "--arch", "lighttrack-m300", "--no-progress",
+                 "--boxes", str(boxes)])
+    assert code == 0, capsys.readouterr().err
+    assert len(boxes.read_text().splitlines()) == len(list(FRAMES.glob("*.png")))
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

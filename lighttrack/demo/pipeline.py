@@ -32,6 +32,7 @@ from lighttrack.io import atomic_write_json
 STAGES = ("supernet", "search", "retrain", "evaluate", "export", "track", "report")
 RETRAINED = "lighttrack-demo"  # run name of the network the demo itself found and trained
 PRETRAINED = "lighttrack-mobile-shipped"  # run name of the shipped pretrained weights
+PRETRAINED_SEARCHED = "lighttrack-m300-shipped"  # run name of our shipped searched model
 
 
 def _log(msg: str) -> None:
@@ -159,20 +160,29 @@ class Demo:
 
     def stage_supernet(self) -> dict:
         s = self.s
-        cfg = self._train_common("supernet", s.supernet_steps, s.supernet_batch, 0.05)
+        cfg = self._train_common("supernet", s.supernet_steps, s.supernet_batch, s.supernet_lr)
         cfg["model"] = {"kind": "supernet", "output_positions": "paper"}
-        shipped = A.pretrained_weights() if s.use_pretrained else None
-        if shipped is not None:
-            # weight inheritance: every candidate starts from the shipped LightTrack-Mobile's layer
-            # at its position (lighttrack.nn.inherit), so minutes of CPU fine-tune a useful supernet
-            cfg["model"]["init"] = str(shipped)
-        # uniform over the whole space: the MACs limit is applied by the search (the trainer's
-        # constrained sampler builds a CostTable from scratch, a minute or two on a busy CPU)
-        cfg["sampling"] = {"strategy": "uniform"}
+        # weight inheritance (lighttrack.nn.inherit): every candidate starts from the layer of a
+        # shipped model at its position, so minutes of CPU fine-tune a useful supernet. Our searched
+        # lighttrack-m300 comes first: it fits under the demo's MACs limit, so every candidate at
+        # least as large as it starts as exactly its function (Mobile's would have to be narrowed).
+        shipped, source = None, None
+        for name in (s.inherit_from if s.use_pretrained else ()):
+            shipped = A.pretrained_weights(name)
+            if shipped is not None:
+                source = name
+                cfg["model"]["init"] = str(shipped)
+                # fine-tune, do not retrain: a from-scratch rate would wipe out what was inherited
+                lr = s.supernet_lr * s.inherited_lr_scale
+                cfg["train"].update(lr=lr, lr_end=lr / 20, warmup_lr=lr / 5)
+                break
+        # uniform over the paths under the search's MACs limit: train only what can be found (the
+        # cost table this needs is cached on disk, and the search reuses it)
+        cfg["sampling"] = {"strategy": "constrained", "max_macs": s.max_macs}
         self._train(cfg)
         return {"supernet": str(self.out / "supernet" / "supernet.pt"), "steps": s.supernet_steps,
                 "pairs": s.supernet_steps * s.supernet_batch, "loss": _last_loss(self.out / "supernet"),
-                "init": "inherited from the shipped LightTrack-Mobile weights" if shipped is not None else "random"}
+                "init": f"inherited from the shipped {source} weights" if source else "random"}
 
     # ------------------------------------------------------------------ 2. search
     def search_config(self):
@@ -217,7 +227,9 @@ class Demo:
     def stage_retrain(self) -> dict:
         s = self.s
         found = self.done("search")["arch"]
-        cfg = self._train_common("retrain", s.retrain_steps, s.retrain_batch, 0.02)
+        inherited = (self.done("supernet") or {}).get("init", "random") != "random"
+        lr = s.retrain_lr * (s.inherited_lr_scale if inherited else 1.0)
+        cfg = self._train_common("retrain", s.retrain_steps, s.retrain_batch, lr)
         # weight inheritance: the found path's weights, extracted from the supernet
         cfg["model"] = {"kind": "tracker", "arch": found, "init": str(self.out / "supernet" / "supernet.pt")}
         # train the network the tracker will run: BN statistics recomputed for this one path, then
@@ -231,11 +243,12 @@ class Demo:
     def trackers(self) -> list[tuple[str, str]]:
         rows = [(RETRAINED, str(self.out / "retrain" / "final.pt"))]
         if self.s.use_pretrained:
-            w = A.pretrained_weights()
-            if w is not None:
-                rows.append((PRETRAINED, str(w)))
-            else:
-                self.log("    no shipped pretrained weights found: skipping that row")
+            for run_name, model in ((PRETRAINED, "lighttrack-mobile"), (PRETRAINED_SEARCHED, "lighttrack-m300")):
+                w = A.pretrained_weights(model)
+                if w is not None:
+                    rows.append((run_name, str(w)))
+                else:
+                    self.log(f"    no shipped {model} weights found: skipping that row")
         rows += [(b, b) for b in self.s.baselines]
         return rows
 
@@ -342,7 +355,7 @@ class Demo:
 
 
 STAGE_TEXT = {
-    "supernet": "training a small weight-sharing supernet (uniform single paths)",
+    "supernet": "training a small weight-sharing supernet (single paths drawn uniformly under the MACs limit)",
     "search": "evolutionary architecture search under the MACs limit",
     "retrain": "retraining the found architecture (weights inherited from the supernet)",
     "evaluate": "one-pass evaluation on held-out clips made from shipped photos, against the classic trackers",

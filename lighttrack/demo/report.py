@@ -13,6 +13,7 @@ from lighttrack.io import atomic_write_text
 LABELS = {
     "lighttrack-demo": "LightTrack, found and trained by this demo run",
     "lighttrack-mobile-shipped": "LightTrack-Mobile, shipped pretrained weights (not trained by this run)",
+    "lighttrack-m300-shipped": "lighttrack-m300 (our searched model, 280.6 M MACs), shipped weights (not trained by this run)",
     "kcf": "KCF (OpenCV)",
     "csrt": "CSRT (OpenCV)",
     "static": "static: the first-frame box in every frame (a floor, not a tracker)",

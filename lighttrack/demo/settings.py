@@ -21,6 +21,8 @@ class DemoSettings:
     # -- 1. supernet (weight sharing, uniform paths under the MACs limit)
     supernet_steps: int = 30
     supernet_batch: int = 8
+    supernet_lr: float = 0.05  # from scratch; x inherited_lr_scale when the supernet inherits a shipped model
+    inherited_lr_scale: float = 0.1
     search_size_train: int = 192  # training crops (the tracker still searches 256 px)
     # -- 2. search (LightTrack's evolution at reduced size, under a MACs limit)
     max_macs: float = 4.0e8  # LightTrack-Mobile is 510.6 M (paper convention)
@@ -36,9 +38,12 @@ class DemoSettings:
     # -- 3. retraining of the found architecture (weights inherited from the supernet)
     retrain_steps: int = 40
     retrain_batch: int = 8
+    retrain_lr: float = 0.02
     # -- 4. evaluation
     baselines: tuple[str, ...] = ("kcf", "csrt", "static")  # static: the first box forever (a floor)
     use_pretrained: bool = True  # add a row for the shipped LightTrack-Mobile weights, when present
+    # the supernet inherits the first of these shipped models that is present (needs use_pretrained)
+    inherit_from: tuple[str, ...] = ("lighttrack-m300", "lighttrack-mobile")
     # -- 5./6. export and the real clip
     video: str = "bigbuckbunny"
     video_frames: int | None = None  # None: the whole clip
