@@ -18,7 +18,6 @@ clips are only for reporting.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 import time
@@ -27,30 +26,18 @@ from pathlib import Path
 import numpy as np
 
 
-class ValidationClips:
-    """Unseen clips of the training photos: ``per_set`` objects of each set, chosen with a seed."""
+def validation_clips(root: str | Path, camera: str, length: int, seed: int = 99):
+    """Unseen clips of the training photos: a seeded choice of objects from each set."""
+    from lighttrack.data import open_dataset
+    from lighttrack.demo.pipeline import ClipSet
 
-    SETS = (("coco_mini", 8), ("thermal_dogs_people", 6), ("aquarium", 6))
-
-    def __init__(self, root: str | Path, camera: str, length: int, seed: int = 99) -> None:
-        from lighttrack.data import open_dataset
-
-        self._items: dict[str, tuple] = {}
-        for name, count in self.SETS:
-            ds = open_dataset("stills", str(Path(root) / name), length=length, seed=seed, camera=camera)
-            names = ds.names
-            pick = np.random.default_rng(0).choice(len(names), min(count, len(names)), replace=False)
-            for i in pick:
-                self._items[f"{name}-{names[i]}"] = (ds, names[i])
-        self.names = list(self._items)
-
-    def __len__(self) -> int:
-        return len(self.names)
-
-    def __getitem__(self, key):
-        name = self.names[key] if isinstance(key, int) else key
-        ds, inner = self._items[name]
-        return dataclasses.replace(ds[inner], name=name)
+    items: dict[str, tuple] = {}
+    for name, count in (("coco_mini", 8), ("thermal_dogs_people", 6), ("aquarium", 6)):
+        ds = open_dataset("stills", str(Path(root) / name), length=length, seed=seed, camera=camera)
+        names = ds.names
+        for i in np.random.default_rng(0).choice(len(names), min(count, len(names)), replace=False):
+            items[f"{name}-{names[i]}"] = (ds, names[i])
+    return ClipSet(items)
 
 
 def parse_tracker(text: str) -> tuple[str, str, str]:
@@ -86,7 +73,7 @@ def main(argv=None) -> int:
     cameras = args.camera or ["handheld", "smooth"]
     splits = [(f"heldout-{c}", c, lambda c=c: DemoStills(args.frames, None, c)) for c in cameras]
     if args.validation:
-        splits += [(f"validation-{c}", c, lambda c=c: ValidationClips(args.validation, c, args.frames)) for c in cameras]
+        splits += [(f"validation-{c}", c, lambda c=c: validation_clips(args.validation, c, args.frames)) for c in cameras]
     result: dict = {"frames_per_clip": args.frames, "threads": args.threads, "splits": {}}
     for split, camera, make in splits:
         dataset = make()

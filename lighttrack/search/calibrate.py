@@ -74,8 +74,16 @@ def calibration_batches(pair_dataset, batches: int, batch_size: int, epoch: int 
     """
     if batches < 1 or batch_size < 1:
         raise ValueError("calibration needs batches >= 1 and batch_size >= 1")
+    if not hasattr(pair_dataset, "item") and hasattr(pair_dataset, "set_epoch"):
+        pair_dataset.set_epoch(epoch)  # any map-style data set of pair dicts (e.g. testing.FakePairs)
+
+    def get(index: int) -> dict:
+        if hasattr(pair_dataset, "item"):
+            return pair_dataset.item(epoch, index)
+        return pair_dataset[index % len(pair_dataset)]
+
     out = []
     for b in range(batches):
-        items = [pair_dataset.item(epoch, b * batch_size + i) for i in range(batch_size)]
+        items = [get(b * batch_size + i) for i in range(batch_size)]
         out.append((torch.stack([it["template"] for it in items]), torch.stack([it["search"] for it in items])))
     return out

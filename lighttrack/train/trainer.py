@@ -373,15 +373,7 @@ class Trainer:
         from lighttrack.search.calibrate import calibration_batches, recalibrate
 
         n, size = self.cfg.train.bn_recalibrate, self.cfg.train.batch_size
-        dataset = self.dataset
-        if hasattr(dataset, "item"):  # PairDataset: the same pairs in every process and every rerun
-            batches = calibration_batches(dataset, n, size)
-        else:
-            if hasattr(dataset, "set_epoch"):
-                dataset.set_epoch(0)
-            items = [dataset[i % len(dataset)] for i in range(n * size)]
-            batches = [(torch.stack([it["template"] for it in items[k:k + size]]),
-                        torch.stack([it["search"] for it in items[k:k + size]])) for k in range(0, n * size, size)]
+        batches = calibration_batches(self.dataset, n, size)  # the same pairs in every process and rerun
         with torch.no_grad():
             recalibrate(self.model, batches, momentum=None, device=self.device)
         if self.info.is_main:
