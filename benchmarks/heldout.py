@@ -51,7 +51,8 @@ def parse_tracker(text: str) -> tuple[str, str, str]:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--tracker", action="append", required=True,
-                   help="NAME=SPEC[@PRESET]; SPEC: kcf, csrt, static, a weights file or registered name, an ONNX folder")
+                   help="NAME=SPEC[@PRESET]; SPEC: anything `lighttrack eval --tracker` takes (kcf, csrt, static, "
+                        "a weights file, an ONNX folder, lighttrack-mobile / lighttrack-m300)")
     p.add_argument("--camera", action="append", choices=("handheld", "smooth"),
                    help="camera styles to evaluate (default: both)")
     p.add_argument("--frames", type=int, default=40, help="frames per clip (default 40, as the demo)")
@@ -66,7 +67,6 @@ def main(argv=None) -> int:
     from lighttrack.demo.pipeline import DemoStills
     from lighttrack.eval.protocols import protocol_for
     from lighttrack.eval.runner import evaluate_run, run_benchmark
-    from lighttrack.tracker.tracker import default_weights
 
     torch.set_num_threads(args.threads)
     protocol = protocol_for("folder")
@@ -80,11 +80,6 @@ def main(argv=None) -> int:
         table = {}
         for text in args.tracker:
             name, spec, preset = parse_tracker(text)
-            if spec not in ("kcf", "csrt", "static") and not Path(spec).exists():
-                found = default_weights(spec)
-                if found is None:
-                    p.error(f"{spec!r} is neither a baseline, a file, nor a model with shipped weights")
-                spec = str(found)
             run_dir = Path(args.work) / split / name
             t0 = time.perf_counter()
             run_benchmark(dataset, spec, run_dir, protocol, preset=preset, progress=False,

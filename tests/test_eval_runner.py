@@ -180,3 +180,16 @@ def test_report_table_plots_html(tmp_path):
     assert "static" in (tmp_path / "rep" / "report.html").read_text()
     with pytest.raises(InputError, match="no metrics.json"):
         make_report([tmp_path / "nothing"], tmp_path / "rep2")
+
+
+def test_tracker_spec_may_name_a_model_with_shipped_weights():
+    from lighttrack.eval.baselines import describe_tracker, make_tracker
+    from lighttrack.tracker.tracker import default_weights
+
+    if default_weights("lighttrack-m300") is None:
+        pytest.skip("no shipped lighttrack-m300 weights")
+    tracker = make_tracker("lighttrack-m300", "default")
+    assert hasattr(tracker, "init") and hasattr(tracker, "update")
+    assert describe_tracker("lighttrack-m300") == "shipped weights"
+    with pytest.raises(InputError, match="shipped weights"):
+        make_tracker("no-such-model")

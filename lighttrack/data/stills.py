@@ -39,6 +39,12 @@ def _still(path: str) -> tuple[np.ndarray, tuple[float, float, float]]:
 CAMERA_STYLES = ("smooth", "handheld")
 
 
+def check_camera(style: str) -> str:
+    if style not in CAMERA_STYLES:
+        raise DataError(f"stills: unknown camera style {style!r} (choose from {', '.join(CAMERA_STYLES)})")
+    return style
+
+
 def _wave_fast(rng: np.random.Generator, length: int) -> np.ndarray:
     """Like ``_wave`` but with 1.5-4 cycles per clip: quick pans and zooms."""
     t = np.arange(length) / max(length - 1, 1)
@@ -68,8 +74,7 @@ class CameraClip:
     style: str = "smooth"
 
     def __post_init__(self) -> None:
-        if self.style not in CAMERA_STYLES:
-            raise DataError(f"stills: unknown camera style {self.style!r} (choose from {', '.join(CAMERA_STYLES)})")
+        check_camera(self.style)
         if self.style == "handheld":
             self._handheld()
             return
@@ -217,9 +222,7 @@ class StillsDataset(Dataset):
         self.json_path, self.image_dir = locate(self.root, split)
         self.length, self.seed, self.size = int(length), int(seed), size
         self.min_size, self.max_fraction = float(min_size), float(max_fraction)
-        if camera not in CAMERA_STYLES:
-            raise DataError(f"stills: unknown camera style {camera!r} (choose from {', '.join(CAMERA_STYLES)})")
-        self.camera = camera
+        self.camera = check_camera(camera)
         self._objects: dict[str, tuple[str, tuple, tuple[int, int], int]] = {}
 
     def _list_names(self) -> list[str]:

@@ -182,7 +182,7 @@ class Demo:
         self._train(cfg)
         return {"supernet": str(self.out / "supernet" / "supernet.pt"), "steps": s.supernet_steps,
                 "pairs": s.supernet_steps * s.supernet_batch, "loss": _last_loss(self.out / "supernet"),
-                "init": f"inherited from the shipped {source} weights" if source else "random"}
+                "inherited_from": source, "init": f"inherited from the shipped {source} weights" if source else "random"}
 
     # ------------------------------------------------------------------ 2. search
     def search_config(self):
@@ -227,7 +227,7 @@ class Demo:
     def stage_retrain(self) -> dict:
         s = self.s
         found = self.done("search")["arch"]
-        inherited = (self.done("supernet") or {}).get("init", "random") != "random"
+        inherited = (self.done("supernet") or {}).get("inherited_from") is not None
         lr = s.retrain_lr * (s.inherited_lr_scale if inherited else 1.0)
         cfg = self._train_common("retrain", s.retrain_steps, s.retrain_batch, lr)
         # weight inheritance: the found path's weights, extracted from the supernet

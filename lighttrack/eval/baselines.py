@@ -8,6 +8,7 @@ factory that turns a ``--tracker`` argument into a tracker.
 * ``static``: repeats the initial box (a zero-motion floor every tracker should beat).
 * a checkpoint file: ``lighttrack.tracker.Tracker.from_weights(path, preset=...)``.
 * a folder of exported ONNX graphs: ``Tracker.from_onnx(dir, preset=...)``.
+* a registered model name with shipped weights (``lighttrack-mobile``, ``lighttrack-m300``).
 * ``package.module:factory``: any callable returning an object with ``init`` / ``update``
   (called with ``preset=`` when a preset is given).
 """
@@ -141,7 +142,9 @@ def describe_tracker(spec: str) -> str:
         return "checkpoint"
     if ":" in s:
         return "python"
-    return "unknown"
+    from lighttrack.tracker.tracker import default_weights
+
+    return "shipped weights" if default_weights(s.lower()) is not None else "unknown"
 
 
 def make_tracker(spec: str, preset: Any = None):
@@ -166,6 +169,11 @@ def make_tracker(spec: str, preset: Any = None):
         if path.is_dir():
             return Tracker.from_onnx(path, **kwargs)
         return Tracker.from_weights(path, **kwargs)
+    if ":" not in s:
+        from lighttrack.tracker.tracker import Tracker, default_weights
+
+        if default_weights(low) is not None:  # a registered model with shipped weights
+            return Tracker.from_weights(low, **({} if preset is None else {"preset": preset}))
     if ":" in s and not s.startswith(("/", ".")):
         module_name, _, attr = s.partition(":")
         try:
@@ -175,7 +183,7 @@ def make_tracker(spec: str, preset: Any = None):
         return factory(preset=preset) if preset is not None else factory()
     raise InputError(
         f"--tracker {s!r} is neither {', '.join(BUILTIN_TRACKERS)}, an existing checkpoint file or "
-        "ONNX folder, nor a module:factory")
+        "ONNX folder, a model with shipped weights, nor a module:factory")
 
 
 def tracker_is_deterministic(tracker) -> bool:
