@@ -135,6 +135,9 @@ def test_non_finite_loss_skips_the_step(tmp_path):
 def test_amp_on_cpu_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="train.amp"):
         Trainer(tiny_cfg(tmp_path, "train.amp=on"), dataset=fake())
+    assert tiny_cfg(tmp_path, "train.amp=off").train.amp == "off"  # YAML's bare off is a boolean
+    with pytest.raises(ConfigError, match="train.amp"):
+        tiny_cfg(tmp_path, "train.amp=sometimes")
 
 
 def test_interrupted_checkpoint_write_keeps_the_previous_one(tmp_path, monkeypatch):
@@ -181,3 +184,70 @@ def test_batchnorm_mode_is_checked(tmp_path):
         tiny_cfg(tmp_path, "train.bn=sometimes")
     with pytest.raises(ConfigError, match="train.bn_recalibrate"):
         tiny_cfg(tmp_path, "model.kind=supernet", "train.bn_recalibrate=2")
+
+
+class _FakeClock:
+    """A perf_counter that moves only when a training step runs (dt seconds per step)."""
+
+    def __init__(self, dt: float):
+        self.t, self.dt = 0.0, dt
+
+    def perf_counter(self) -> float:
+        return self.t
+
+
+def _clocked(monkeypatch, clock):
+    import lighttrack.train.trainer as trainer_module
+
+    real_step = Trainer.train_step
+
+    def step(self, batch):
+        clock.t += clock.dt
+        return real_step(self, batch)
+
+    monkeypatch.setattr(trainer_module, "time", clock)
+    monkeypatch.setattr(Trainer, "train_step", step)
+
+
+def test_time_budget_probe_is_undone_when_everything_fits(tmp_path, monkeypatch):
+    straight = Trainer(tiny_cfg(tmp_path / "a"), dataset=fake())
+    straight.fit()
+    _clocked(monkeypatch, _FakeClock(dt=1.0))
+    budgeted = Trainer(tiny_cfg(tmp_path / "b", "train.time_budget_s=100"), dataset=fake())
+    summary = budgeted.fit()
+    assert summary["budget"]["probe_steps"] == 3 and summary["budget"]["scale"] == 1.0
+    assert budgeted.step == 6
+    a, b = straight.model.state_dict(), budgeted.model.state_dict()
+    for key in a:  # the probe's three steps left no trace
+        assert torch.equal(a[key], b[key]), key
+
+
+def test_time_budget_shrinks_the_schedule_and_stops_a_slow_run(tmp_path, monkeypatch):
+    clock = _FakeClock(dt=1.0)
+    _clocked(monkeypatch, clock)
+    trainer = Trainer(tiny_cfg(tmp_path, "train.time_budget_s=8"), dataset=fake())
+    real_plan = trainer.plan_time_budget
+
+    def plan_then_slow_down(started):
+        report = real_plan(started)  # 3 probe steps at 1 s: 5 s left -> 4 of 6 steps
+        clock.dt = 3.0  # the real run turns out slower than the probe: the budget stops it
+        return report
+
+    trainer.plan_time_budget = plan_then_slow_down
+    summary = trainer.fit()
+    assert trainer.plan == {"total_steps": 4, "scale": 4 / 6}
+    assert trainer.schedule.total_epochs == pytest.approx(3 * 4 / 6)
+    assert trainer.freeze_epochs == pytest.approx(4 / 6)
+    assert summary["stopped_by_budget"] and trainer.step == 2  # 3 + 3 + 3 s > 8 s
+    assert torch.load(tmp_path / "last.pt", weights_only=False)["plan"] == trainer.plan
+
+    monkeypatch.undo()
+    resumed = Trainer(tiny_cfg(tmp_path), dataset=fake(), resume="auto")  # no budget: finishes the plan
+    assert resumed.total_steps == 4 and resumed.schedule.total_epochs == pytest.approx(2.0)
+    resumed.fit()
+    assert resumed.step == 4
+
+
+def test_time_budget_is_checked(tmp_path):
+    with pytest.raises(ConfigError, match="train.time_budget_s"):
+        tiny_cfg(tmp_path, "train.time_budget_s=0")

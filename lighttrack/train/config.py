@@ -106,6 +106,12 @@ class OptimConfig:
     schedule_epochs: int = 50  # length of the LR schedule
     steps_per_epoch: Union[int, None] = None  # None: pairs_per_epoch // (batch_size * world size)
     max_steps: Union[int, None] = None  # stop early (tests, smoke runs)
+    # Wall-clock budget of the run, seconds (None: no limit). A fresh run first times a few steps
+    # on its real data (then undoes them) and shrinks its whole schedule — epochs, warm-up and LR
+    # decay alike — to the steps that fit, so a lent GPU hour ends on a finished schedule rather
+    # than a cut one. The run also stops (and saves) if it is still going when the budget is spent.
+    time_budget_s: Union[float, None] = None
+    budget_probe_steps: int = 30  # steps timed to plan the budget (the first third is warm-up)
     batch_size: int = 32  # per process
     lr: float = 0.03
     lr_end: float = 1e-4
@@ -130,7 +136,7 @@ class OptimConfig:
     reg_weight: float = 1.2
     max_loss: float = 1e4  # steps with a larger (or non-finite) loss are skipped
     label_smoothing: float = 0.1  # backbone pretraining
-    amp: str = "auto"  # auto (CUDA only) | on | off
+    amp: Union[str, bool] = "auto"  # auto (CUDA only) | on | off (YAML reads bare on/off as booleans)
 
 
 @dataclass
@@ -180,6 +186,8 @@ RESUMABLE_CHANGES = (
     "threads",
     "train.epochs",
     "train.max_steps",
+    "train.time_budget_s",
+    "train.budget_probe_steps",
     "data.workers",
     "data.val",
     "checkpoint.",
@@ -275,6 +283,8 @@ def _validate(cfg: TrainConfig) -> None:
         raise bad("sampling.strategy", f"must be one of {', '.join(STRATEGIES)}, got {cfg.sampling.strategy!r}")
     if cfg.model.kind == "supernet":
         cfg.model.search_space()  # raises ConfigError naming the key
+    if isinstance(cfg.train.amp, bool):
+        cfg.train.amp = "on" if cfg.train.amp else "off"
     if cfg.train.amp not in ("auto", "on", "off"):
         raise bad("train.amp", f"must be auto, on or off, got {cfg.train.amp!r}")
     for key, value in (
@@ -290,6 +300,10 @@ def _validate(cfg: TrainConfig) -> None:
     for key, value in (("train.lr", cfg.train.lr), ("train.lr_end", cfg.train.lr_end), ("train.warmup_lr", cfg.train.warmup_lr)):
         if value <= 0:
             raise bad(key, f"must be positive, got {value}")
+    if cfg.train.time_budget_s is not None and cfg.train.time_budget_s <= 0:
+        raise bad("train.time_budget_s", f"must be positive seconds, got {cfg.train.time_budget_s}")
+    if cfg.train.budget_probe_steps < 3:
+        raise bad("train.budget_probe_steps", f"must be >= 3, got {cfg.train.budget_probe_steps}")
     if cfg.train.schedule_epochs <= cfg.train.warmup_epochs:
         raise bad("train.schedule_epochs", f"must exceed train.warmup_epochs ({cfg.train.warmup_epochs}), got {cfg.train.schedule_epochs}")
     if cfg.model.kind != "backbone" and cfg.data.search_size % 16:

@@ -106,11 +106,8 @@ class Trainer:
         self.total_steps = cfg.train.epochs * self.steps_per_epoch
         if cfg.train.max_steps is not None:
             self.total_steps = min(self.total_steps, cfg.train.max_steps)
-        freeze = 0.0 if self.kind == "backbone" else cfg.train.freeze_backbone_epochs
-        self.freeze_epochs = freeze
-        self.schedule = WarmupLogSchedule(
-            cfg.train.lr, cfg.train.lr_end, cfg.train.warmup_lr, cfg.train.warmup_epochs, cfg.train.schedule_epochs, cfg.train.lr_per_step
-        )
+        self.plan: dict[str, Any] | None = None  # set when a time budget shrinks the schedule
+        self.schedule = self._make_schedule(1.0)
         self.optimizer = self._build_optimizer()
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
         self.step = 0
@@ -122,6 +119,17 @@ class Trainer:
             self._load_resume(resume_data)
 
     # ------------------------------------------------------------------ construction
+    def _make_schedule(self, scale: float) -> WarmupLogSchedule:
+        """The LR schedule, with every epoch count (warm-up, decay, backbone freeze) times ``scale``."""
+        t = self.cfg.train
+        self.freeze_epochs = (0.0 if self.kind == "backbone" else t.freeze_backbone_epochs) * scale
+        return WarmupLogSchedule(t.lr, t.lr_end, t.warmup_lr, t.warmup_epochs * scale, t.schedule_epochs * scale, t.lr_per_step)
+
+    def _apply_plan(self, plan: dict[str, Any]) -> None:
+        self.plan = {"total_steps": int(plan["total_steps"]), "scale": float(plan["scale"])}
+        self.total_steps = self.plan["total_steps"]
+        self.schedule = self._make_schedule(self.plan["scale"])
+
     def _amp_enabled(self) -> bool:
         mode = self.cfg.train.amp
         if mode == "on" and self.device.type != "cuda":
@@ -298,6 +306,8 @@ class Trainer:
         if data.get("scaler") and self.amp:
             self.scaler.load_state_dict(data["scaler"])
         self.step = int(data["step"])
+        if data.get("plan"):
+            self._apply_plan(data["plan"])  # the schedule a time budget planned stays the schedule
         self.counters.update({k: int(v) for k, v in data.get("counters", {}).items()})
         if data.get("world_size", 1) == self.info.world_size:
             ckpt.set_rng_state(data["rng"])
@@ -315,6 +325,7 @@ class Trainer:
             "optimizer": self.optimizer.state_dict(),
             "scaler": self.scaler.state_dict() if self.amp else None,
             "counters": dict(self.counters),
+            "plan": self.plan,
         }
         if self.kind == "tracker":
             payload["arch"] = str(self.arch)
@@ -493,6 +504,69 @@ class Trainer:
         out.update({"lr": lr, "lr_backbone": bb_lr, "grad_norm": grad_norm, "skipped_steps": float(self.counters["skipped_steps"])})
         return out
 
+    # ------------------------------------------------------------------ time budget
+    def _sync(self) -> None:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+
+    def plan_time_budget(self, started: float) -> dict[str, Any]:
+        """Time ``budget_probe_steps`` real steps, undo them, and shrink the schedule to fit.
+
+        The probe's steps are discarded (model, optimizer, scaler, counters and RNG restored), so
+        the planned run is the same run a config with the planned length would give.
+        """
+        import copy
+
+        t = self.cfg.train
+        saved = {
+            "model": copy.deepcopy(self.model.state_dict()),
+            "optimizer": copy.deepcopy(self.optimizer.state_dict()),
+            "scaler": copy.deepcopy(self.scaler.state_dict()),
+            "counters": dict(self.counters),
+            "rng": ckpt.rng_state(),
+        }
+        n = min(t.budget_probe_steps, self.total_steps, self.steps_per_epoch)
+        warm = max(1, n // 3)
+        done, t0 = 0, time.perf_counter()
+        for batch in self._loader(0, 0):
+            self.train_step(batch)
+            done += 1
+            if done == warm and n > warm:
+                self._sync()
+                t0 = time.perf_counter()
+            if done >= n:
+                break
+        self._sync()
+        timed = done - warm if n > warm else done
+        per_step = (time.perf_counter() - t0) / max(timed, 1)
+        per_step = D.mean_scalars({"s": per_step}, self.info)["s"]
+        self.model.load_state_dict(saved["model"])
+        self.optimizer.load_state_dict(saved["optimizer"])
+        self.scaler.load_state_dict(saved["scaler"])
+        self.counters = saved["counters"]
+        ckpt.set_rng_state(saved["rng"])
+        self.step = 0
+        left = t.time_budget_s - (time.perf_counter() - started)
+        # 5% slack for checkpoints, logging and the loader restarting at each epoch.
+        fits = int(0.95 * left / max(per_step, 1e-9))
+        planned = max(1, min(self.total_steps, fits))
+        self._apply_plan({"total_steps": planned, "scale": planned / self.total_steps if planned < self.total_steps else 1.0})
+        report = {"probe_steps": done, "seconds_per_step": per_step, **self.plan}
+        if self.info.is_main:
+            print(
+                f"train.time_budget_s: {per_step:.3f} s/step over {timed} probe steps; {left:.0f} s left -> "
+                f"{planned} steps (schedule x{self.plan['scale']:.4g})",
+                file=sys.stderr,
+                flush=True,
+            )
+        return report
+
+    def _over_budget(self, started: float) -> bool:
+        budget = self.cfg.train.time_budget_s
+        if budget is None:
+            return False
+        return not D.all_true(time.perf_counter() - started < budget, self.info)
+
     # ------------------------------------------------------------------ loop
     def _loader(self, epoch: int, start: int):
         if hasattr(self.dataset, "set_epoch"):
@@ -550,10 +624,15 @@ class Trainer:
             unit="step",
             dynamic_ncols=True,
         )
+        started, start_step = time.perf_counter(), self.step
         if self.step == 0 and cfg.train.bn_recalibrate:
             self.recalibrate_bn()
+        budget_report = None
+        if self.step == 0 and self.plan is None and cfg.train.time_budget_s is not None:
+            budget_report = self.plan_time_budget(started)
+            bar.total = self.total_steps
+        stopped_by_budget = False
         t_window, pairs_window = time.perf_counter(), 0
-        started, start_step = time.perf_counter(), self.step
         acc: dict[str, float] = {}
         n_acc = 0
         last: dict[str, float] = {}
@@ -583,6 +662,14 @@ class Trainer:
                         self.save_checkpoint()
                     if self.step >= self.total_steps:
                         break
+                    if self._over_budget(started):
+                        stopped_by_budget = True
+                        break
+                if stopped_by_budget:
+                    if self.info.is_main:
+                        print(f"train.time_budget_s spent: stopped at step {self.step} of {self.total_steps} "
+                              "(resume with --resume to finish the schedule)", file=sys.stderr, flush=True)
+                    break
             self.save_checkpoint()
             products = self._write_products()
         finally:
@@ -599,6 +686,8 @@ class Trainer:
             "last": last,
             "products": {k: str(v) for k, v in products.items()},
             "out_dir": str(self.out_dir),
+            **({"budget": budget_report} if budget_report is not None else {}),
+            **({"stopped_by_budget": True} if stopped_by_budget else {}),
             **({"init_report": self.init_report} if self.init_report is not None else {}),
         }
 

@@ -1,0 +1,91 @@
+"""Tracking speed on a CUDA GPU: one target per frame end to end, and the network alone on
+batches of targets (what MultiTracker sends), in fp32 and under fp16 autocast. Prints JSON.
+
+    python benchmarks/gpu_throughput.py [--weights lighttrack-mobile] [--frames 300] [--batches 1,8,32,128]
+
+End to end is ``Tracker.update`` on the fixture clip (crop and post-processing on the CPU, the
+network on the GPU, one synchronising copy back per frame): the latency a single camera sees.
+The batched numbers time ``net.track`` on random search crops with CUDA events, after warm-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+import torch
+
+from speed import load_frames, stats  # same folder: one definition of the frames and the statistics
+
+
+def end_to_end(weights: str, frames, box, device: str) -> dict:
+    from lighttrack.tracker import Tracker
+
+    tracker = Tracker.from_weights(weights, preset="default", device=device)
+    tracker.init(frames[0], box)
+    for f in frames[1:21]:  # warm-up: cuDNN picks its kernels
+        tracker.update(f)
+    tracker.init(frames[0], box)
+    times = []
+    for f in frames[1:]:
+        t = time.perf_counter()
+        tracker.update(f)
+        times.append(time.perf_counter() - t)
+    return stats(times)
+
+
+def batched(weights: str, batch: int, search: int, half: bool, device: str, iters: int = 50) -> dict:
+    import lighttrack
+    from lighttrack.tracker.tracker import default_weights
+
+    shipped = default_weights(weights) if not weights.endswith(".pt") else None
+    net = (lighttrack.build(weights, weights=shipped) if shipped else lighttrack.load(weights)).to(device).eval()
+    z = torch.randn(batch, 3, 128, 128, device=device)
+    x = torch.randn(batch, 3, search, search, device=device)
+    ctx = torch.autocast("cuda", dtype=torch.float16) if half else torch.autocast("cuda", enabled=False)
+    with torch.no_grad(), ctx:
+        zf = net.template(z)
+        for _ in range(10):
+            net.track(zf, x)
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        torch.cuda.synchronize()
+        start.record()
+        for _ in range(iters):
+            net.track(zf, x)
+        end.record()
+        torch.cuda.synchronize()
+    ms = start.elapsed_time(end) / iters
+    return {"batch": batch, "ms_per_call": round(ms, 3), "targets_per_s": round(batch * 1000.0 / ms, 1)}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--weights", default="lighttrack-mobile", help="registered model with shipped weights or a checkpoint")
+    parser.add_argument("--frames", type=int, default=300, help="timed frames end to end (default 300)")
+    parser.add_argument("--batches", default="1,8,32,128", help="batch sizes for the network-only timing")
+    parser.add_argument("--device", default="cuda", help="CUDA device (default cuda)")
+    args = parser.parse_args(argv)
+    if not torch.cuda.is_available():
+        print("gpu_throughput: no CUDA device visible to PyTorch", file=sys.stderr)
+        return 2
+    args.source = None
+    frames, box = load_frames(args)
+    batches = [int(b) for b in args.batches.split(",")]
+    report = {
+        "device": torch.cuda.get_device_name(args.device),
+        "torch": torch.__version__,
+        "weights": args.weights,
+        "end_to_end_default_preset": end_to_end(args.weights, frames, box, args.device),
+        "network_only_256": {
+            "fp32": [batched(args.weights, b, 256, False, args.device) for b in batches],
+            "fp16_autocast": [batched(args.weights, b, 256, True, args.device) for b in batches],
+        },
+    }
+    print(json.dumps(report, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
