@@ -27,7 +27,18 @@ def frames():
     return [cv2.cvtColor(cv2.imread(str(FIXTURE / "frames" / f"{i:04d}.png")), cv2.COLOR_BGR2RGB) for i in range(30)]
 
 
-def test_network_on_cuda_matches_the_golden_outputs():
+@pytest.fixture
+def full_fp32():
+    """cuDNN convolutions in TF32 (PyTorch's default) round to 10-bit mantissas: enough to flip a
+    near-tie between two score peaks of the fixture clip late in the sequence (7 px seen on an
+    H200). The golden comparison runs in full fp32; the flags are restored afterwards."""
+    saved = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
+    yield
+    torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
+
+
+def test_network_on_cuda_matches_the_golden_outputs(full_fp32):
     import lighttrack
     from lighttrack.imaging import normalize_uint8
 
@@ -39,21 +50,21 @@ def test_network_on_cuda_matches_the_golden_outputs():
 
     with torch.no_grad():
         zf = net.template(image("input.z_uint8_hwc_rgb"))
-        assert (zf.cpu() - ref["template.zf"]).abs().max() <= 1e-2  # cuDNN may use TF32 convolutions
+        assert (zf.cpu() - ref["template.zf"]).abs().max() <= 1e-4
         for size in ("x256", "x288"):
             cls, reg = net.track(zf, image(f"input.{size}_uint8_hwc_rgb"))
-            assert (cls.cpu() - ref[f"{size}.cls"]).abs().max() <= 1e-2
-            assert (reg.cpu() - ref[f"{size}.reg"]).abs().max() <= 5e-2
+            assert (cls.cpu() - ref[f"{size}.cls"]).abs().max() <= 1e-4
+            assert (reg.cpu() - ref[f"{size}.reg"]).abs().max() <= 1e-3
 
 
-def test_cuda_tracker_follows_the_official_boxes(frames):
+def test_cuda_tracker_follows_the_official_boxes(frames, full_fp32):
     from lighttrack.tracker import Tracker
 
     ref = np.genfromtxt(FIXTURE / "tracker_boxes_default.txt", comments="#")
     tracker = Tracker.from_weights(FIXTURE / "state_dict.pt", preset="default", device="cuda")
     tracker.init(frames[0], ref[0, 1:5])
     out = np.array([tracker.update(f).box for f in frames[1:]])
-    assert np.abs(out - ref[1:, 1:5]).max() < 0.05  # TF32/cuDNN kernels differ from the CPU's in the last bits
+    assert np.abs(out - ref[1:, 1:5]).max() < 0.01
 
 
 def test_mixed_precision_training_steps_and_resumes(tmp_path):
