@@ -45,7 +45,7 @@ def parse_tracker(text: str) -> tuple[str, str, str]:
     name, _, spec = text.partition("=")
     spec = spec or name
     spec, _, preset = spec.partition("@")
-    return name, spec, preset or "default"
+    return name, spec, preset or None  # None: the preset the weights carry, else "default"
 
 
 def main(argv=None) -> int:

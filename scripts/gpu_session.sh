@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What one lent GPU session runs (15 minutes of device time, one command of at most 10):
-#   1. unpack the carried data (made here by `python scripts/device_data.py pack devdata`),
+#   1. unpack the carried data (made here by `python scripts/device_data.py pack devdata`) and the
+#      starting weights ($INIT, default devdata/init_mobile_stage4.pt: config model.init),
 #   2. two time-budgeted fine-tunes of LightTrack-Mobile side by side on the one GPU, each with
 #      half the CPU cores for its data loader (the loader, not the GPU, sets the pace):
 #        a: configs/gpu_mobile.yaml as written (lr 0.012, negatives, stronger photometric jitter)
@@ -25,6 +26,7 @@ $PY -c "import os, torch, cv2, numpy; print('torch', torch.__version__, 'cuda', 
 
 stamp "unpack $DATA"
 $PY scripts/device_data.py unpack "$DATA" runs/gpu_data 2>&1 | tail -3 || exit 1
+[ -f runs/init_mobile_stage4.pt ] || cp "${INIT:-$DATA/init_mobile_stage4.pt}" runs/init_mobile_stage4.pt || exit 1
 
 train() {  # name, overrides…
     local name=$1; shift

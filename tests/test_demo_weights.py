@@ -44,3 +44,25 @@ def test_bundled_mobile_weights_track_by_default(monkeypatch):
     tracker.init(frame, (150, 100, 40, 40))
     box, score = tracker.update(frame)
     assert np.all(np.isfinite(box)) and 0.0 <= score <= 1.0
+
+
+def test_weights_carry_their_preset_into_trackers_and_exports(tmp_path, capsys):
+    from lighttrack.cli import main
+    from lighttrack.demo.weights import main as package_main
+    from lighttrack.tracker.presets import get_preset, save_preset
+
+    torch.manual_seed(0)
+    src = save_trackernet(lighttrack.build(TINY).eval(), tmp_path / "full.pt")
+    tuned = get_preset("default_even").replace(name="tuned", window_influence=0.5, lr=0.4)
+    preset_file = tmp_path / "tuned.yaml"
+    save_preset(tuned, preset_file)
+    assert package_main([str(src), str(tmp_path / "with.pt"), "--preset", str(preset_file)]) == 0
+    carried = Tracker.from_weights(tmp_path / "with.pt").preset
+    assert (carried.window_influence, carried.lr, carried.template_size) == (0.5, 0.4, 128)
+    assert Tracker.from_weights(tmp_path / "with.pt", preset="vot2019").preset.name == "vot2019"  # explicit wins
+    assert Tracker.from_weights(src).preset.name == "default"  # a checkpoint without one
+
+    assert main(["export", "onnx", str(tmp_path / "with.pt"), str(tmp_path / "onnx")]) == 0
+    capsys.readouterr()
+    exported = Tracker.from_onnx(tmp_path / "onnx").preset
+    assert (exported.window_influence, exported.lr, exported.template_size) == (0.5, 0.4, 128)

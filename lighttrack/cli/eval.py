@@ -94,7 +94,7 @@ def register(subparsers) -> None:
     )
     p.add_argument("--tracker", help="kcf, csrt, static, a checkpoint file, an ONNX folder, or module:factory")
     add_dataset_args(p)
-    p.add_argument("--preset", help="tracker preset name or YAML/JSON file (LightTrack trackers; default: 'default')")
+    p.add_argument("--preset", help="tracker preset name or YAML/JSON file (LightTrack trackers; default: the preset the weights carry, else 'default')")
     p.add_argument("--protocol", help="evaluate with another protocol than the data set's own "
                                       "(otb-ope, uav-ope, lasot-ope, trackingnet, got10k, vot-supervised, ope)")
     p.add_argument("--workers", type=int, default=1, help="parallel tracker processes (default 1)")

@@ -45,10 +45,10 @@ def run_onnx(args) -> int:
 
     if args.calib and not args.calib_box:
         raise InputError("--calib needs --calib-box X,Y,W,H (the target in the first calibration frame)")
+    from lighttrack.nn.checkpoint import read_checkpoint
+
     weights = Path(args.weights)
     if weights.is_file():
-        from lighttrack.nn.checkpoint import read_checkpoint
-
         data = read_checkpoint(weights)
         arch = data["arch"] if isinstance(data.get("arch"), str) else args.arch
         net = lighttrack.build(arch, weights=weights)
@@ -56,8 +56,11 @@ def run_onnx(args) -> int:
         bundled = default_weights(args.weights)
         if bundled is None:
             raise CheckpointError(f"weights {args.weights!r} not found (no such file and no bundled weights by that name)")
+        data = read_checkpoint(bundled)
         net = lighttrack.build(args.weights, weights=bundled)
-    result = export_onnx(net, args.outdir, template_size=args.template_size, opset=args.opset, check=not args.no_check)
+    preset = data.get("preset") if isinstance(data.get("preset"), dict) else None
+    result = export_onnx(net, args.outdir, template_size=args.template_size, opset=args.opset, check=not args.no_check,
+                         preset=preset)
     if args.int8:
         from lighttrack.cli.track import parse_box
         from lighttrack.export.onnx import META_FILE, TRACK_INT8_FILE, quantize_track_graph

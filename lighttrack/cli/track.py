@@ -25,7 +25,9 @@ def register(subparsers) -> None:
     src.add_argument("--onnx", metavar="DIR", help="folder written by 'lighttrack export onnx'")
     p.add_argument("--int8", action="store_true", help="with --onnx: use the INT8 per-frame graph")
     p.add_argument("--arch", default="lighttrack-mobile", help="architecture for a bare state dict (default lighttrack-mobile)")
-    p.add_argument("--preset", default="default", help="hyperparameter preset name (default, vot2019, default_even, *-corrected) or a .yaml/.json preset file")
+    p.add_argument("--preset", default=None, help="hyperparameter preset name (default, vot2019, default_even, *-corrected) or a "
+                   ".yaml/.json preset file (default: the preset the weights carry — the shipped ones carry their tuned "
+                   "preset — else 'default')")
     p.add_argument("--fast", action="store_true", help="crop with one warpAffine instead of the official crop+resize (not bit-exact with the official tracker)")
     p.add_argument("--device", default="cpu", help="PyTorch device: cpu, cuda, cuda:N or auto (default cpu)")
     p.add_argument("--threads", type=int, default=None, help="CPU threads for the network (default: one per core)")

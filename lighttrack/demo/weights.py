@@ -36,8 +36,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("src")
     p.add_argument("dst")
     p.add_argument("--fp32", action="store_true", help="keep float32 storage")
+    p.add_argument("--preset", help="preset (name or .yaml/.json file) stored with the weights: what "
+                   "Tracker.from_weights, `lighttrack track` and exports use unless told otherwise")
     a = p.parse_args(argv)
-    path = package(a.src, a.dst, fp16=not a.fp32)
+    extra = {}
+    if a.preset:
+        from lighttrack.tracker.presets import get_preset
+
+        extra["preset"] = get_preset(a.preset).to_dict()
+    path = package(a.src, a.dst, fp16=not a.fp32, **extra)
     print(f"{path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
 

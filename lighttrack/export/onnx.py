@@ -24,7 +24,7 @@ import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 import torch
@@ -124,6 +124,7 @@ def export_onnx(
     int8: bool = False,
     calibration: Iterable[dict[str, np.ndarray]] | None = None,
     check: bool = True,
+    preset: dict[str, Any] | None = None,
 ) -> ExportResult:
     """Write ``template.onnx``, ``track.onnx`` (and ``track.int8.onnx``) plus ``lighttrack.json``.
 
@@ -168,6 +169,8 @@ def export_onnx(
         "opset": opset,
         "bn_folded": True,
     }
+    if preset:
+        meta["preset"] = dict(preset)  # the checkpoint's own preset: Tracker.from_onnx's default
     atomic_write_json(outdir / META_FILE, meta)
     result.files[META_FILE] = outdir / META_FILE
     if check:

@@ -58,7 +58,7 @@ def _load_image(image: Any) -> np.ndarray:
     return image
 
 
-def _make_tracker(tracker: Tracker | None, weights: str | None, onnx: str | None, preset: str, **kwargs) -> Tracker:
+def _make_tracker(tracker: Tracker | None, weights: str | None, onnx: str | None, preset: str | None, **kwargs) -> Tracker:
     if tracker is not None:
         return tracker
     if onnx:
@@ -75,7 +75,7 @@ def _make_tracker(tracker: Tracker | None, weights: str | None, onnx: str | None
 class GOT10kTracker:
     """The got10k toolkit's tracker protocol: ``name``, ``init``, ``update``, ``track``."""
 
-    def __init__(self, tracker: Tracker | None = None, weights: str | None = None, onnx: str | None = None, preset: str = "default", name: str | None = None, **kwargs) -> None:
+    def __init__(self, tracker: Tracker | None = None, weights: str | None = None, onnx: str | None = None, preset: str | None = None, name: str | None = None, **kwargs) -> None:
         self.tracker = _make_tracker(tracker, weights, onnx, preset, **kwargs)
         self.name = name or self.tracker.name
         self.is_deterministic = True

@@ -179,6 +179,15 @@ def load_preset(path: "str | os.PathLike") -> Preset:
     return preset_from_dict(data, default_name=path.stem)
 
 
+def stored_preset(record: Mapping[str, Any]) -> "Preset | None":
+    """The preset a checkpoint or an ONNX export's metadata carries (``"preset"``: its fields),
+    e.g. the one its weights were tuned with; None when it carries none."""
+    fields_ = record.get("preset") if isinstance(record, Mapping) else None
+    if not isinstance(fields_, Mapping):
+        return None
+    return preset_from_dict(fields_, default_name="stored")
+
+
 def save_preset(preset: Preset, path: "str | os.PathLike") -> Path:
     """Write a preset as YAML or JSON (by suffix), atomically."""
     from lighttrack.io import atomic_write_json, atomic_write_text

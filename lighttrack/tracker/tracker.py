@@ -20,7 +20,7 @@ from lighttrack.errors import InputError
 from lighttrack.tracker.backends import Backend, OnnxBackend, TorchBackend
 from lighttrack.tracker.crop import Cropper, fill_colour, normalize_into, search_geometry, template_side
 from lighttrack.tracker.postprocess import result_box, sigmoid, track_step
-from lighttrack.tracker.presets import Preset, get_preset
+from lighttrack.tracker.presets import Preset, get_preset, stored_preset
 
 
 @dataclass(frozen=True)
@@ -124,15 +124,18 @@ class Tracker:
 
     # ----------------------------------------------------------------- constructors
     @classmethod
-    def from_weights(cls, path_or_name: str | os.PathLike, preset: str | os.PathLike | Preset = "default", device: str = "cpu", arch: str = "lighttrack-mobile", threads: int | None = None, **kwargs) -> "Tracker":
-        """PyTorch tracker from a checkpoint (ours or the official layout) or a registered name."""
+    def from_weights(cls, path_or_name: str | os.PathLike, preset: str | os.PathLike | Preset | None = None, device: str = "cpu", arch: str = "lighttrack-mobile", threads: int | None = None, **kwargs) -> "Tracker":
+        """PyTorch tracker from a checkpoint (ours or the official layout) or a registered name.
+
+        ``preset`` None: the preset the checkpoint carries (our shipped weights carry the one they
+        were tuned with), else ``"default"``.
+        """
         import lighttrack
         from lighttrack.errors import CheckpointError
+        from lighttrack.nn.checkpoint import read_checkpoint
 
         path = Path(path_or_name)
         if path.is_file():
-            from lighttrack.nn.checkpoint import read_checkpoint
-
             data = read_checkpoint(path)
             name = data.get("arch") if isinstance(data.get("arch"), str) else arch
             net = lighttrack.build(name, weights=path)
@@ -140,16 +143,23 @@ class Tracker:
             default = default_weights(str(path_or_name))
             if default is None:
                 raise CheckpointError(f"weights {str(path_or_name)!r} not found (no such file and no bundled weights by that name)")
+            data = read_checkpoint(default)
             net = lighttrack.build(str(path_or_name), weights=default)
+        if preset is None:
+            preset = stored_preset(data) or "default"
         return cls(TorchBackend(net, device=device, threads=threads), preset=preset, **kwargs)
 
     @classmethod
-    def from_onnx(cls, directory: str | os.PathLike, preset: str | os.PathLike | Preset = "default", threads: int | None = None, int8: bool = False, spin: bool | None = False, **kwargs) -> "Tracker":
+    def from_onnx(cls, directory: str | os.PathLike, preset: str | os.PathLike | Preset | None = None, threads: int | None = None, int8: bool = False, spin: bool | None = False, **kwargs) -> "Tracker":
         """ONNX Runtime tracker from a folder written by ``lighttrack export onnx``.
 
         ``int8`` picks the quantized per-frame graph; ``spin`` see :func:`backends.session_options`.
+        ``preset`` None: the preset the export recorded from its checkpoint, else ``"default"``.
         """
-        return cls(OnnxBackend(directory, threads=threads, int8=int8, spin=spin), preset=preset, **kwargs)
+        backend = OnnxBackend(directory, threads=threads, int8=int8, spin=spin)
+        if preset is None:
+            preset = stored_preset(getattr(backend, "meta", {}) or {}) or "default"
+        return cls(backend, preset=preset, **kwargs)
 
     # ----------------------------------------------------------------- API
     @property
