@@ -62,6 +62,9 @@ def test_resume_gives_identical_weights(tmp_path):
 
     # the product is a TrackerNet checkpoint that lighttrack.load reads
     net = lighttrack.load(tmp_path / "a" / "final.pt")
+    from lighttrack.tracker import Tracker
+
+    assert Tracker.from_weights(tmp_path / "a" / "final.pt").preset.template_size == net.template_size == 128
     for key, value in net.state_dict().items():
         assert torch.equal(value, a[key])
     assert sorted(p.name for p in (tmp_path / "a").glob("step_*.pt")) == ["step_00000006.pt"]

@@ -282,8 +282,12 @@ class Demo:
         w = A.pretrained_weights() if self.s.use_pretrained else None
         if w is not None:
             nets.append(("onnx_shipped", str(w)))  # the network the video is tracked with
+        from lighttrack.nn.checkpoint import read_checkpoint
+
         for folder, weights in nets:
-            res = export_onnx(lighttrack.load(weights), self.out / "export" / folder, check=self.s.onnx_check)
+            preset = read_checkpoint(weights).get("preset")  # the export keeps the weights' own preset
+            res = export_onnx(lighttrack.load(weights), self.out / "export" / folder, check=self.s.onnx_check,
+                              preset=preset if isinstance(preset, dict) else None)
             out[folder] = {"dir": str(self.out / "export" / folder), "weights": weights, "parity": getattr(res, "parity", None)}
             self.log(f"    {weights} -> {self.out / 'export' / folder}")
         return {"onnx": out["onnx"]["dir"], "parity": out["onnx"]["parity"], "exports": out}

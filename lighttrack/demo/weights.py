@@ -27,6 +27,8 @@ def package(src: str | Path, dst: str | Path, fp16: bool = True, **extra) -> Pat
         out[key] = value if (keep32 or not fp16) else value.to(torch.float16)
     payload = {"format": FORMAT, "arch": data.get("arch"), "template_size": int(data.get("template_size", 128)),
                "state_dict": out, "step": int(data.get("step", 0)), "storage": "float16" if fp16 else "float32"}
+    if isinstance(data.get("preset"), dict):
+        payload["preset"] = data["preset"]  # the source's own preset travels unless ``extra`` names another
     payload.update(extra)
     return atomic_torch_save(dst, payload)
 

@@ -179,6 +179,16 @@ def load_preset(path: "str | os.PathLike") -> Preset:
     return preset_from_dict(data, default_name=path.stem)
 
 
+def preset_for_template(template_size: int) -> Preset:
+    """The default preset cropping templates at the size a network was trained with: the
+    published 127 px is the official weights' quirk; our trainer's networks see 128 px."""
+    if int(template_size) == PRESETS["default"].template_size:
+        return PRESETS["default"]
+    if int(template_size) == 128:
+        return PRESETS["default_even"]
+    return PRESETS["default"].replace(name=f"default-t{int(template_size)}", template_size=int(template_size))
+
+
 def stored_preset(record: Mapping[str, Any]) -> "Preset | None":
     """The preset a checkpoint or an ONNX export's metadata carries (``"preset"``: its fields),
     e.g. the one its weights were tuned with; None when it carries none."""
