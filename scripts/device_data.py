@@ -51,9 +51,7 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DAVIS = REPO.parent / "shared" / "data" / "davis2016"
 DEFAULT_STILLS = REPO / "runs" / "demo_pretrained_data"
 STILL_SETS = ("aquarium", "coco_mini", "thermal_dogs_people")
-DEFAULT_FFMPEG = (
-    "/tmp/ffv/lib/python3.11/site-packages/imageio_ffmpeg/binaries/ffmpeg-linux-x86_64-v9.0.2"
-)
+
 DAVIS_SPLITS = ("train", "val")
 DAVIS_ROOT_FILES = ("sequences.json",)  # plus every README* at the root
 GT_NAME = "groundtruth.txt"
@@ -62,6 +60,17 @@ MANIFEST_VERSION = 1
 FRAME_RATE = 25
 JPEG_QUALITY = 95
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp")
+
+
+def default_ffmpeg() -> str:
+    """The ffmpeg of the ``imageio-ffmpeg`` wheel (``pip install imageio-ffmpeg``: a static build
+    with libx264, from the package registry) when installed, else ``ffmpeg`` on the PATH."""
+    try:
+        import imageio_ffmpeg
+
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except (ImportError, RuntimeError):
+        return "ffmpeg"
 
 
 class PackError(RuntimeError):
@@ -326,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("out_dir", type=Path)
     p.add_argument("--crf", type=int, default=25, help="x264 CRF for DAVIS (higher: smaller, worse)")
     p.add_argument("--stills-crf", type=int, default=24, help="x264 CRF for the still-image sets")
-    p.add_argument("--ffmpeg", default=DEFAULT_FFMPEG, help="an ffmpeg built with libx264")
+    p.add_argument("--ffmpeg", help="an ffmpeg built with libx264 (default: imageio-ffmpeg's, else ffmpeg on the PATH)")
     p.add_argument("--davis", type=Path, default=DEFAULT_DAVIS, help="DAVIS-2016 folder root")
     p.add_argument("--stills", type=Path, default=DEFAULT_STILLS,
                    help=f"folder holding the still sets ({', '.join(STILL_SETS)})")
@@ -337,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "pack":
-            pack(args.out_dir, args.davis, args.stills, args.ffmpeg, args.crf, args.stills_crf)
+            pack(args.out_dir, args.davis, args.stills, args.ffmpeg or default_ffmpeg(), args.crf, args.stills_crf)
         else:
             unpack(args.in_dir, args.out_dir, args.jobs)
     except PackError as err:
