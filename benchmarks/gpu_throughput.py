@@ -38,10 +38,9 @@ def end_to_end(weights: str, frames, box, device: str) -> dict:
 
 def batched(weights: str, batch: int, search: int, half: bool, device: str, iters: int = 50) -> dict:
     import lighttrack
-    from lighttrack.tracker.tracker import default_weights
+    from lighttrack.tracker.tracker import weights_file
 
-    shipped = default_weights(weights) if not weights.endswith(".pt") else None
-    net = (lighttrack.build(weights, weights=shipped) if shipped else lighttrack.load(weights)).to(device).eval()
+    net = lighttrack.load(weights_file(weights)).to(device).eval()
     z = torch.randn(batch, 3, 128, 128, device=device)
     x = torch.randn(batch, 3, search, search, device=device)
     ctx = torch.autocast("cuda", dtype=torch.float16) if half else torch.autocast("cuda", enabled=False)

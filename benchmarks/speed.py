@@ -171,12 +171,13 @@ def main(argv=None) -> int:
     frames, box = load_frames(args)
     load_before = os.getloadavg()
     if args.weights:
-        from lighttrack.tracker import default_weights
+        from lighttrack.errors import CheckpointError
+        from lighttrack.tracker.tracker import weights_file
 
-        path = Path(args.weights) if Path(args.weights).is_file() else default_weights(args.weights)
-        if path is None:
-            parser.error(f"--weights {args.weights!r}: no such file and no shipped weights by that name")
-        net = lighttrack.load(path)
+        try:
+            net = lighttrack.load(weights_file(args.weights))
+        except CheckpointError as err:
+            parser.error(f"--weights: {err}")
     else:
         net = lighttrack.build("lighttrack-mobile", weights=FIXTURE / "state_dict.pt")
     with tempfile.TemporaryDirectory() as tmp:

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from heldout import validation_clips  # same folder: one definition of the validation clips
 
+from lighttrack.demo.pipeline import ClipSet
+
 
 class CachedClip:
     """A sequence whose rendered frames are kept after the first read (the clips are synthetic
@@ -38,30 +40,23 @@ class CachedClip:
         return self._frames[i]
 
 
-class ValidationClips:
-    """Both camera styles' validation clips under one list of names."""
+class ValidationClips(ClipSet):
+    """Both camera styles' validation clips under one list of names, each clip cached."""
 
     split = "validation"
 
     def __init__(self, root: str, frames: int) -> None:
-        self._clips = {}
+        items = {}
         for camera in ("handheld", "smooth"):
             clips = validation_clips(root, camera, frames)
-            for name in clips.names:
-                self._clips[f"{camera}-{name}"] = (clips, name)
-        self.names = list(self._clips)
+            items.update({f"{camera}-{name}": (clips, name) for name in clips.names})
+        super().__init__(items)
         self._cache: dict[str, CachedClip] = {}
 
-    def __len__(self) -> int:
-        return len(self.names)
-
     def __getitem__(self, key):
-        import dataclasses
-
         name = self.names[key] if isinstance(key, int) else key
         if name not in self._cache:
-            clips, inner = self._clips[name]
-            self._cache[name] = CachedClip(dataclasses.replace(clips[inner], name=name))
+            self._cache[name] = CachedClip(super().__getitem__(name))
         return self._cache[name]
 
 

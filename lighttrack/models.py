@@ -36,8 +36,13 @@ def resolve_arch(name_or_arch: str | Arch) -> Arch:
     raise ArchError(f"unknown architecture {text!r}: give a registered name ({known}), an official path string 'back_…', or an Arch JSON file")
 
 
-def build(name_or_arch: str | Arch, weights: str | os.PathLike | None = None, template_size: int = 128):
-    """Build a TrackerNet by name or Arch, optionally loading weights (ours or the official layout)."""
+def build(name_or_arch: str | Arch, weights: str | os.PathLike | dict | None = None, template_size: int = 128,
+          source: str | None = None):
+    """Build a TrackerNet by name or Arch, optionally loading weights (ours or the official layout).
+
+    ``weights`` is a checkpoint file or a checkpoint already read (``read_checkpoint``; ``source``
+    then names it in errors), so a caller that needs its other entries reads the file once.
+    """
     from lighttrack.nn.checkpoint import load_state_dict_strict, read_checkpoint, state_dict_of
     from lighttrack.nn.net import TrackerNet
     from lighttrack.nn.official import convert_official_state_dict, is_official_layout
@@ -45,10 +50,11 @@ def build(name_or_arch: str | Arch, weights: str | os.PathLike | None = None, te
     arch = resolve_arch(name_or_arch)
     net = TrackerNet(arch, template_size)
     if weights is not None:
-        data = read_checkpoint(weights)
+        data = weights if isinstance(weights, dict) else read_checkpoint(weights)
+        label = source or ("the checkpoint" if isinstance(weights, dict) else repr(str(weights)))
         saved_arch = data.get("arch")
         if isinstance(saved_arch, str) and saved_arch != str(arch):
-            raise CheckpointError(f"checkpoint {str(weights)!r} was made for architecture {saved_arch}, not {arch}")
+            raise CheckpointError(f"checkpoint {label} was made for architecture {saved_arch}, not {arch}")
         state = state_dict_of(data)
         if is_official_layout(state):
             state = convert_official_state_dict(state)
@@ -56,11 +62,13 @@ def build(name_or_arch: str | Arch, weights: str | os.PathLike | None = None, te
     return net.eval()
 
 
-def load(weights: str | os.PathLike, template_size: int = 128):
-    """Build the TrackerNet a self-describing checkpoint names and load its weights."""
+def load(weights: str | os.PathLike | dict, template_size: int = 128, source: str | None = None):
+    """Build the TrackerNet a self-describing checkpoint (a file, or one already read) names and
+    load its weights."""
     from lighttrack.nn.checkpoint import read_checkpoint
 
-    data = read_checkpoint(weights)
+    data = weights if isinstance(weights, dict) else read_checkpoint(weights)
+    label = source or ("the checkpoint" if isinstance(weights, dict) else repr(str(weights)))
     if not isinstance(data.get("arch"), str):
-        raise CheckpointError(f"checkpoint {str(weights)!r} does not say its architecture; use build(arch, weights=...)")
-    return build(data["arch"], weights, data.get("template_size", template_size))
+        raise CheckpointError(f"checkpoint {label} does not say its architecture; use build(arch, weights=...)")
+    return build(data["arch"], data, data.get("template_size", template_size), source=label)

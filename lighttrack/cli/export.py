@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from lighttrack.errors import CheckpointError, InputError
+from lighttrack.errors import InputError
 
 
 def register(subparsers) -> None:
@@ -41,23 +41,19 @@ def run_onnx(args) -> int:
 
     import lighttrack
     from lighttrack.export.onnx import calibration_feeds, export_onnx
-    from lighttrack.tracker import default_weights
+    from lighttrack.tracker.tracker import weights_file
 
     if args.calib and not args.calib_box:
         raise InputError("--calib needs --calib-box X,Y,W,H (the target in the first calibration frame)")
     from lighttrack.nn.checkpoint import read_checkpoint
 
-    weights = Path(args.weights)
-    if weights.is_file():
-        data = read_checkpoint(weights)
+    path = weights_file(args.weights)
+    data = read_checkpoint(path)
+    if Path(args.weights).is_file():
         arch = data["arch"] if isinstance(data.get("arch"), str) else args.arch
-        net = lighttrack.build(arch, weights=weights)
     else:
-        bundled = default_weights(args.weights)
-        if bundled is None:
-            raise CheckpointError(f"weights {args.weights!r} not found (no such file and no bundled weights by that name)")
-        data = read_checkpoint(bundled)
-        net = lighttrack.build(args.weights, weights=bundled)
+        arch = args.weights  # bundled weights must hold the model they are named after
+    net = lighttrack.build(arch, weights=data, source=repr(str(path)))
     preset = data.get("preset") if isinstance(data.get("preset"), dict) else None
     result = export_onnx(net, args.outdir, template_size=args.template_size, opset=args.opset, check=not args.no_check,
                          preset=preset)

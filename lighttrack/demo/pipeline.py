@@ -285,9 +285,10 @@ class Demo:
         from lighttrack.nn.checkpoint import read_checkpoint
 
         for folder, weights in nets:
-            preset = read_checkpoint(weights).get("preset")  # the export keeps the weights' own preset
-            res = export_onnx(lighttrack.load(weights), self.out / "export" / folder, check=self.s.onnx_check,
-                              preset=preset if isinstance(preset, dict) else None)
+            data = read_checkpoint(weights)
+            preset = data.get("preset")  # the export keeps the weights' own preset
+            res = export_onnx(lighttrack.load(data, source=repr(weights)), self.out / "export" / folder,
+                              check=self.s.onnx_check, preset=preset if isinstance(preset, dict) else None)
             out[folder] = {"dir": str(self.out / "export" / folder), "weights": weights, "parity": getattr(res, "parity", None)}
             self.log(f"    {weights} -> {self.out / 'export' / folder}")
         return {"onnx": out["onnx"]["dir"], "parity": out["onnx"]["parity"], "exports": out}

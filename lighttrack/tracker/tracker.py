@@ -131,20 +131,15 @@ class Tracker:
         were tuned with), else ``"default"``.
         """
         import lighttrack
-        from lighttrack.errors import CheckpointError
         from lighttrack.nn.checkpoint import read_checkpoint
 
-        path = Path(path_or_name)
-        if path.is_file():
-            data = read_checkpoint(path)
+        path = weights_file(path_or_name)
+        data = read_checkpoint(path)
+        if Path(path_or_name).is_file():
             name = data.get("arch") if isinstance(data.get("arch"), str) else arch
-            net = lighttrack.build(name, weights=path)
         else:
-            default = default_weights(str(path_or_name))
-            if default is None:
-                raise CheckpointError(f"weights {str(path_or_name)!r} not found (no such file and no bundled weights by that name)")
-            data = read_checkpoint(default)
-            net = lighttrack.build(str(path_or_name), weights=default)
+            name = str(path_or_name)  # bundled weights must hold the model they are named after
+        net = lighttrack.build(name, weights=data, source=repr(str(path)))
         if preset is None:
             preset = stored_preset(data) or "default"
         return cls(TorchBackend(net, device=device, threads=threads), preset=preset, **kwargs)
@@ -257,6 +252,19 @@ class MultiTracker(Tracker):
 
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+
+
+def weights_file(path_or_name: str | os.PathLike) -> Path:
+    """A checkpoint file, or else the bundled weights of the registered model of that name."""
+    from lighttrack.errors import CheckpointError
+
+    path = Path(path_or_name)
+    if path.is_file():
+        return path
+    found = default_weights(str(path_or_name))
+    if found is None:
+        raise CheckpointError(f"weights {str(path_or_name)!r} not found (no such file and no bundled weights by that name)")
+    return found
 
 
 def default_weights(name: str = "lighttrack-mobile") -> Path | None:
