@@ -69,18 +69,24 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, default=0, help="sampler seed (default 0)")
     p.add_argument("--preset", default="default", help="starting preset (default 'default')")
     p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    p.add_argument("--tune", default="penalty_k,window_influence,lr", metavar="FIELDS",
+                   help="comma-separated preset fields to search (default penalty_k,window_influence,lr; "
+                        "also calibration, calibration_shift)")
+    p.add_argument("--storage", help="Optuna storage URL (e.g. sqlite:///runs/tune/study.db): processes given the "
+                                     "same one share the trials, and a rerun resumes")
     p.add_argument("--out", required=True, help="preset file to write (.yaml or .json)")
     args = p.parse_args(argv)
 
     import torch
 
     from lighttrack.eval.protocols import protocol_for
-    from lighttrack.eval.tune import tune, write_preset
+    from lighttrack.eval.tune import search_space, tune, write_preset
 
     torch.set_num_threads(args.threads)
+    space = search_space([f.strip() for f in args.tune.split(",") if f.strip()])
     clips = ValidationClips(args.validation, args.frames)
     result = tune(args.tracker, clips, protocol_for("folder"), split=clips.split, trials=args.trials, seed=args.seed,
-                  base_preset=args.preset, progress=sys.stderr.isatty())
+                  base_preset=args.preset, progress=sys.stderr.isatty(), space=space, storage=args.storage)
     path = write_preset(result, args.out, name=Path(args.out).stem,
                         dataset_info={"format": "stills validation clips", "root": args.validation, "split": "validation"})
     print(json.dumps({k: result[k] for k in ("base_score", "best_score", "best", "sequences")} | {"preset": str(path)}, indent=1))

@@ -102,6 +102,27 @@ def test_tune_writes_a_loadable_preset(tmp_path, capsys):
     assert preset.lr == pytest.approx(res["best"]["lr"])
 
 
+def test_tune_searches_the_named_fields_from_a_preset_file(tmp_path, capsys):
+    from lighttrack.tracker.presets import get_preset
+
+    base = tmp_path / "base.yaml"
+    base.write_text("base: default_even\nname: mine\nvote_radius: 1\npenalty_k: 0.11\n")
+    out = tmp_path / "tuned.yaml"
+    code = main(["tune", "--tracker", "test_eval_cli:make_offset_tracker", "--dataset", "synthetic",
+                 "--split", "val", "--max-sequences", "1", "--trials", "3", "--preset", str(base),
+                 "--tune", "lr,calibration", "--out", str(out), "--no-progress", "--json"])
+    assert code == 0
+    res = json.loads(capsys.readouterr().out)
+    assert set(res["best"]) == {"lr", "calibration"}
+    preset = get_preset(str(out))
+    # the fields not searched keep the starting file's values, not a registry preset's
+    assert (preset.vote_radius, preset.penalty_k, preset.template_size) == (1, 0.11, 128)
+    assert preset.calibration == pytest.approx(res["best"]["calibration"])
+    code = main(["tune", "--tracker", "test_eval_cli:make_offset_tracker", "--dataset", "synthetic",
+                 "--split", "val", "--tune", "lr,min_size", "--no-progress"])
+    assert code == 2 and "tunable preset fields" in capsys.readouterr().err
+
+
 def _write_vot_layout(root, n_seqs=2, n=24):
     import cv2
 

@@ -16,6 +16,7 @@ import onnx  # noqa: E402
 
 from lighttrack.errors import CheckpointError  # noqa: E402
 from lighttrack.tracker import Tracker  # noqa: E402
+from lighttrack.tracker.presets import get_preset  # noqa: E402
 
 FIXTURE = Path(__file__).parent / "fixtures" / "official_lighttrack_mobile"
 pytestmark = pytest.mark.skipif(not (FIXTURE / "state_dict.pt").is_file(), reason=f"golden fixture missing: {FIXTURE}")
@@ -75,6 +76,23 @@ def test_onnx_batch_of_targets(exported, frames):
     for frame in frames[1:4]:
         out = tracker.update_many(frame)
         assert len(out) == 3 and all(np.isfinite(r.box).all() for r in out)
+
+
+def test_onnx_and_torch_calibrate_alike(exported, net, frames):
+    """The calibration's batch of nine search crops runs through the ONNX graph too, and both
+    backends arrive at the same correction and the same boxes."""
+    from lighttrack.tracker.backends import TorchBackend
+
+    outdir, _ = exported
+    preset = get_preset("default").replace(calibration=1.0, vote_radius=1)
+    runs = []
+    for tracker in (Tracker.from_onnx(outdir, preset=preset, threads=1), Tracker(TorchBackend(net), preset=preset)):
+        tracker.init(frames[0], [150, 113, 20, 14])
+        correction = tracker._states[0].correction
+        runs.append((correction, np.array([tracker.update(f).box for f in frames[1:6]])))
+    assert np.abs(runs[0][0]).max() > 0  # this network misses the box: there is something to correct
+    np.testing.assert_allclose(runs[0][0], runs[1][0], atol=1e-3)
+    np.testing.assert_allclose(runs[0][1], runs[1][1], atol=0.05)
 
 
 def test_missing_or_bad_onnx_folder(tmp_path):

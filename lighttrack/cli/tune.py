@@ -24,6 +24,9 @@ def register(subparsers) -> None:
     p.add_argument("--preset", default="default", help="starting preset name or file (default 'default')")
     p.add_argument("--trials", type=int, default=30, help="number of trials (default 30)")
     p.add_argument("--seed", type=int, default=0, help="sampler seed (default 0)")
+    p.add_argument("--tune", default="penalty_k,window_influence,lr", metavar="FIELDS",
+                   help="comma-separated preset fields to search (default penalty_k,window_influence,lr; also "
+                        "calibration and calibration_shift, the first-frame calibration of the preset)")
     p.add_argument("--storage", help="Optuna storage URL (e.g. sqlite:///tune.db) to resume a search")
     p.add_argument("--out", help="preset file to write (.yaml or .json; default runs/tune/<dataset>-<split>.yaml)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -34,8 +37,9 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from lighttrack.cli.eval import _Subset, open_data, select_names
     from lighttrack.eval.protocols import protocol_for
-    from lighttrack.eval.tune import check_split, tune, write_preset
+    from lighttrack.eval.tune import check_split, search_space, tune, write_preset
 
+    space = search_space([f.strip() for f in args.tune.split(",") if f.strip()])
     check_split(args.split)
     if args.root and Path(args.root).name.lower().startswith("test"):
         raise ConfigError(f"refusing to tune on {args.root}: it looks like a test split")
@@ -47,7 +51,7 @@ def run(args) -> int:
     if len(names) != len(dataset.names):
         dataset = _Subset(dataset, names)
     result = tune(args.tracker, dataset, protocol, split=args.split, trials=args.trials, seed=args.seed,
-                  base_preset=args.preset, storage=args.storage, progress=not args.no_progress)
+                  base_preset=args.preset, storage=args.storage, progress=not args.no_progress, space=space)
     out = Path(args.out) if args.out else Path("runs") / "tune" / (
         "-".join(x for x in (args.dataset, args.split) if x) + ".yaml")
     write_preset(result, out, dataset_info={"format": args.dataset, "root": args.root, "split": args.split})
@@ -59,7 +63,6 @@ def run(args) -> int:
     print(f"tuned on {args.dataset}{'/' + args.split if args.split else ''} ({len(result['sequences'])} sequences, "
           f"{len(result['trials'])} trials, Optuna TPE seed {args.seed}, metric {result['metric']})")
     print(f"start  ({result['base_preset']}): {result['metric']} {result['base_score']:.4f}")
-    print(f"best: {result['metric']} {result['best_score']:.4f}  penalty_k {b['penalty_k']:.4f}  "
-          f"window_influence {b['window_influence']:.4f}  lr {b['lr']:.4f}")
+    print(f"best: {result['metric']} {result['best_score']:.4f}  " + "  ".join(f"{k} {v:.4f}" for k, v in b.items()))
     print(f"preset: {out}  (use: lighttrack eval --preset {out} ...)")
     return 0

@@ -27,6 +27,22 @@ SEARCH_SPACE = {
     "window_influence": (0.05, 0.7),
     "lr": (0.1, 1.0),
 }
+# Further preset fields a search may take on (``tune(..., space=...)``), with their ranges.
+OPTIONAL_SPACE = {
+    "calibration": (0.0, 1.0),
+    "calibration_shift": (0.0, 0.5),
+}
+
+
+def search_space(names=None) -> dict[str, tuple[float, float]]:
+    """The ranges of the named preset fields (default: penalty_k, window_influence, lr)."""
+    if names is None:
+        return dict(SEARCH_SPACE)
+    known = SEARCH_SPACE | OPTIONAL_SPACE
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        raise ConfigError(f"cannot tune {', '.join(unknown) or 'nothing'}; tunable preset fields: {', '.join(known)}")
+    return {n: known[n] for n in names}
 
 
 def check_split(split: str | None, dataset=None) -> None:
@@ -65,8 +81,13 @@ def score_preset(tracker_spec: str, preset, dataset, protocol: Protocol, names=N
 
 def tune(tracker_spec: str, dataset, protocol: Protocol, *, split: str | None, trials: int = 30,
          seed: int = 0, base_preset: Any = "default", max_sequences: int | None = None,
-         storage: str | None = None, study_name: str = "lighttrack-tune", progress: bool = True) -> dict:
-    """Run the search; returns ``{"best": {...}, "best_score", "base_score", "trials": [...]}``."""
+         storage: str | None = None, study_name: str = "lighttrack-tune", progress: bool = True,
+         space: dict[str, tuple[float, float]] | None = None) -> dict:
+    """Run the search; returns ``{"best": {...}, "best_score", "base_score", "trials": [...]}``.
+
+    ``space``: the preset fields to search and their ranges (default :data:`SEARCH_SPACE`; see
+    :func:`search_space`). Several processes given the same ``storage`` share one study.
+    """
     import optuna
 
     from lighttrack.tracker.presets import get_preset
@@ -88,11 +109,12 @@ def tune(tracker_spec: str, dataset, protocol: Protocol, *, split: str | None, t
     study = optuna.create_study(direction="maximize", sampler=sampler, storage=storage,
                                 study_name=study_name, load_if_exists=storage is not None)
     done = len([t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE])
+    space = dict(space or SEARCH_SPACE)
     if done == 0:
-        study.enqueue_trial({k: float(getattr(base, k)) for k in SEARCH_SPACE})
+        study.enqueue_trial({k: min(max(float(getattr(base, k)), lo), hi) for k, (lo, hi) in space.items()})
 
     def objective(trial):
-        values = {k: trial.suggest_float(k, lo, hi) for k, (lo, hi) in SEARCH_SPACE.items()}
+        values = {k: trial.suggest_float(k, lo, hi) for k, (lo, hi) in space.items()}
         preset = base.replace(name=f"{base.name}-trial{trial.number}", **values)
         score = score_preset(tracker_spec, preset, dataset, protocol, names)
         return score if math.isfinite(score) else 0.0
@@ -121,6 +143,7 @@ def tune(tracker_spec: str, dataset, protocol: Protocol, *, split: str | None, t
     best = study.best_trial
     return {
         "base_preset": base.name,
+        "base_fields": base.to_dict(),
         "base_score": base_score,
         "best_score": best.value,
         "best": {k: float(v) for k, v in best.params.items()},
@@ -143,7 +166,7 @@ def write_preset(result: dict, path: str | Path, name: str | None = None, datase
     from lighttrack.tracker.presets import get_preset
 
     path = Path(path)
-    base = get_preset(result["base_preset"])
+    base = get_preset(result.get("base_fields") or result["base_preset"])
     preset = base.replace(name=name or path.stem, **result["best"])
     doc = {
         "preset": preset.to_dict(),

@@ -56,6 +56,7 @@ class Step:
     margin: float  # best minus second-best final score (how decisive the choice was)
     lr: float  # effective size learning rate at the chosen cell (penalty * prob * lr)
     valid: bool = True  # False when the network gave no finite score (state kept)
+    measured: np.ndarray | None = None  # the chosen cell's own x, y, w, h (image pixels), before correction and smoothing
 
 
 def _change(r: np.ndarray) -> np.ndarray:
@@ -80,13 +81,18 @@ def track_step(
     lr: float,
     double_smoothing: bool = True,
     min_size: float = 10.0,
+    correction: np.ndarray | None = None,
+    vote_radius: int = 0,
 ) -> Step:
     """Pick the best cell and update the target state.
 
     prob: (S, S) float32 sigmoid scores; ltrb: (4, S, S) float32 distances in search-patch
     pixels; center/size: the state before this frame (image pixels); scale_z: image -> patch
     scale of this frame's crop. The centre moves without smoothing; the size moves by lr_eff
-    (lr_eff² when ``double_smoothing``, the official behaviour).
+    (lr_eff² when ``double_smoothing``, the official behaviour). ``correction``: the network's
+    bias on this target (:func:`box_bias`), taken off the chosen box before it is used.
+    ``vote_radius`` r > 0: the box is the mean of the (2r+1)² cells around the chosen one,
+    weighted by their final scores, rather than the chosen cell's alone.
     """
     maps = score_maps(search_size)
     with np.errstate(all="ignore"):
@@ -112,11 +118,25 @@ def track_step(
             return Step(center.copy(), size.copy(), 0.0, row, col, 0.0, 0.0, valid=False)
         margin = float(flat[best] - np.partition(flat, -2)[-2]) if flat.size > 1 else 0.0
 
-        bx1, by1, bx2, by2 = x1[row, col], y1[row, col], x2[row, col], y2[row, col]
+        if vote_radius > 0:
+            rows = slice(max(0, row - vote_radius), row + vote_radius + 1)
+            cols = slice(max(0, col - vote_radius), col + vote_radius + 1)
+            weight = np.where(np.isfinite(pscore[rows, cols]), np.maximum(pscore[rows, cols], 0.0), 0.0)
+            weight = weight / weight.sum() if weight.sum() > 0 else None
+        if vote_radius > 0 and weight is not None:
+            bx1, by1, bx2, by2 = ((a[rows, cols] * weight).sum() for a in (x1, y1, x2, y2))
+        else:
+            bx1, by1, bx2, by2 = x1[row, col], y1[row, col], x2[row, col], y2[row, col]
         dx = ((bx1 + bx2) / 2 - search_size // 2) / scale_z
         dy = ((by1 + by2) / 2 - search_size // 2) / scale_z
         pred_w = (bx2 - bx1) / scale_z
         pred_h = (by2 - by1) / scale_z
+        measured = np.array([center[0] + dx - pred_w / 2, center[1] + dy - pred_h / 2, pred_w, pred_h])
+        if correction is not None:
+            dx -= correction[0] * pred_w
+            dy -= correction[1] * pred_h
+            pred_w *= np.exp(-correction[2])
+            pred_h *= np.exp(-correction[3])
         old = target / scale_z
         rate = penalty[row, col] * prob[row, col] * lr
 
@@ -131,7 +151,21 @@ def track_step(
     new_size[1] = max(min_size, min(float(height), new_size[1]))
     if not (np.isfinite(new_center).all() and np.isfinite(new_size).all()):
         return Step(center.copy(), size.copy(), 0.0, row, col, 0.0, 0.0, valid=False)
-    return Step(new_center, new_size, float(prob[row, col]), row, col, margin, float(rate))
+    return Step(new_center, new_size, float(prob[row, col]), row, col, margin, float(rate), measured=measured)
+
+
+def box_bias(predicted: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """How a predicted x, y, w, h box misses the true one, in the predicted box's own units:
+    centre offsets over its width and height, then log size ratios (the form ``track_step``'s
+    ``correction`` takes off)."""
+    p = np.asarray(predicted, np.float64)
+    t = np.asarray(truth, np.float64)
+    return np.array([
+        (p[0] + p[2] / 2 - t[0] - t[2] / 2) / p[2],
+        (p[1] + p[3] / 2 - t[1] - t[3] / 2) / p[3],
+        np.log(p[2] / t[2]),
+        np.log(p[3] / t[3]),
+    ])
 
 
 def result_box(center: np.ndarray, size: np.ndarray, clamp_xy: bool = True) -> np.ndarray:

@@ -36,6 +36,13 @@ class Preset:
     - ``template_size`` 127: the official VOT run crops the template at 127 while training uses 128.
     - ``clamp_output_xy``: the reported box has x, y clamped at 0 (w, h unchanged), as the
       official result files do.
+    - ``calibration`` (not in the official tracker; 0 turns it off): at init the network also
+      searches the first frame, around the known box shifted by ``calibration_shift`` of its size
+      in eight directions, and this fraction of its median miss (centre offset and log size
+      ratio, see :func:`postprocess.box_bias`) is taken off every later box. A small, undertrained
+      network misses each object in its own consistent way; the first frame shows how.
+    - ``vote_radius`` (not official; 0 off): the box is the score-weighted mean of the boxes of
+      the (2r+1)² cells around the chosen one, which evens out one cell's regression noise.
     - ``crop_mode`` "official": crop with integer corners, pad, then ``cv2.resize`` (bit-exact with
       the official tracker); "warp": one ``cv2.warpAffine`` per crop with the same geometry (faster,
       differs by about one grey level on some pixels).
@@ -54,9 +61,12 @@ class Preset:
     double_smoothing: bool = True
     clamp_output_xy: bool = True
     crop_mode: str = "official"
+    calibration: float = 0.0
+    calibration_shift: float = 0.25
+    vote_radius: int = 0
 
     def __post_init__(self) -> None:
-        for key in ("penalty_k", "window_influence", "lr", "small_target_ratio", "context_amount", "min_size"):
+        for key in ("penalty_k", "window_influence", "lr", "small_target_ratio", "context_amount", "min_size", "calibration", "calibration_shift"):
             value = getattr(self, key)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:
                 raise ConfigError(f"preset field {key!r} must be a number, got {value!r}")
@@ -66,6 +76,10 @@ class Preset:
             raise ConfigError(f"lr must lie in [0, 1], got {self.lr}")
         if self.penalty_k < 0 or self.context_amount < 0 or self.min_size < 0:
             raise ConfigError("penalty_k, context_amount and min_size must be >= 0")
+        if not 0.0 <= self.calibration <= 1.0:
+            raise ConfigError(f"calibration must lie in [0, 1], got {self.calibration}")
+        if not 0.0 <= self.calibration_shift <= 1.0:
+            raise ConfigError(f"calibration_shift must lie in [0, 1], got {self.calibration_shift}")
         for key in ("small_size", "big_size", "template_size"):
             value = getattr(self, key)
             if not isinstance(value, int) or isinstance(value, bool) or value < 32 or value > 1024:
@@ -75,6 +89,8 @@ class Preset:
         for key in ("double_smoothing", "clamp_output_xy"):
             if not isinstance(getattr(self, key), bool):
                 raise ConfigError(f"preset field {key!r} must be true or false")
+        if not isinstance(self.vote_radius, int) or isinstance(self.vote_radius, bool) or not 0 <= self.vote_radius <= 3:
+            raise ConfigError(f"vote_radius must be an integer in [0, 3], got {self.vote_radius!r}")
         if self.crop_mode not in CROP_MODES:
             raise ConfigError(f"crop_mode must be one of {CROP_MODES}, got {self.crop_mode!r}")
 
@@ -145,10 +161,10 @@ def preset_from_dict(data: Mapping[str, Any], default_name: str = "custom") -> P
     if unknown:
         raise ConfigError(f"unknown preset field(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
     data.setdefault("name", default_name)
-    for key in ("small_size", "big_size", "template_size"):
+    for key in ("small_size", "big_size", "template_size", "vote_radius"):
         if isinstance(data.get(key), float) and float(data[key]).is_integer():
             data[key] = int(data[key])
-    for key in ("penalty_k", "window_influence", "lr", "small_target_ratio", "context_amount", "min_size"):
+    for key in ("penalty_k", "window_influence", "lr", "small_target_ratio", "context_amount", "min_size", "calibration", "calibration_shift"):
         if isinstance(data.get(key), int) and not isinstance(data.get(key), bool):
             data[key] = float(data[key])
     return base.replace(**data)

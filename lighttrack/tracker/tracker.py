@@ -19,7 +19,7 @@ import numpy as np
 from lighttrack.errors import InputError
 from lighttrack.tracker.backends import Backend, OnnxBackend, TorchBackend
 from lighttrack.tracker.crop import Cropper, fill_colour, normalize_into, search_geometry, template_side
-from lighttrack.tracker.postprocess import result_box, sigmoid, track_step
+from lighttrack.tracker.postprocess import box_bias, result_box, sigmoid, track_step
 from lighttrack.tracker.presets import Preset, get_preset, stored_preset
 
 
@@ -99,6 +99,7 @@ class _State:
     size: np.ndarray
     search_size: int
     score: float = 1.0
+    correction: np.ndarray | None = None  # the network's bias on this target (preset.calibration)
 
 
 class Tracker:
@@ -198,8 +199,41 @@ class Tracker:
             groups.append(
                 _Group(search, idx, feats, np.empty((len(idx), search, search, 3), np.uint8), np.empty((len(idx), 3, search, search), np.float32))
             )
+        if p.calibration > 0:
+            for group in groups:
+                for k, i in enumerate(group.indices):
+                    states[i].correction = p.calibration * self._first_frame_bias(frame, boxes[i], states[i], group, k)
         self._states, self._groups = states, groups
         return [TrackResult(b.copy(), 1.0) for b in boxes]
+
+    # Where the calibration searches put the known box: the centre and eight shifts (in units of
+    # the calibration_shift fraction of the box's width and height).
+    _CALIBRATION_OFFSETS = np.array([(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1)], np.float64)
+
+    def _first_frame_bias(self, frame: np.ndarray, box: np.ndarray, state: _State, group: _Group, k: int) -> np.ndarray:
+        """The median of how the network misses the known box in the first frame, searched from
+        nine nearby positions as later frames will be (see ``Preset.calibration``)."""
+        p = self.preset
+        height, width = frame.shape[:2]
+        n = len(self._CALIBRATION_OFFSETS)
+        geom = search_geometry(state.size[0], state.size[1], p.template_size, group.search_size, p.context_amount)
+        patch = np.empty((group.search_size, group.search_size, 3), np.uint8)
+        batch = np.empty((n, 3, group.search_size, group.search_size), np.float32)
+        centers = state.center + self._CALIBRATION_OFFSETS * p.calibration_shift * state.size
+        for j, c in enumerate(centers):
+            self._cropper.crop(frame, c[0], c[1], geom.side, group.search_size, self._fill, out=patch)
+            normalize_into(patch, batch[j])
+        cls, ltrb = self.backend.track(self.backend.take(group.features, [k] * n), batch)
+        misses = []
+        for j, c in enumerate(centers):
+            step = track_step(sigmoid(cls[j, 0]), ltrb[j], c, state.size, geom.scale_z, group.search_size, (width, height),
+                              p.penalty_k, p.window_influence, 1.0, False, p.min_size, None, p.vote_radius)
+            if step.valid and step.measured is not None and np.all(step.measured[2:] > 0):
+                misses.append(box_bias(step.measured, box))
+        if not misses:
+            return np.zeros(4)
+        bias = np.median(np.array(misses), axis=0)
+        return np.clip(bias, [-0.5, -0.5, -0.7, -0.7], [0.5, 0.5, 0.7, 0.7])
 
     def update_many(self, frame: Any) -> list[TrackResult]:
         """Track every target in the next frame; one result per target, in init order."""
@@ -232,6 +266,8 @@ class Tracker:
                     p.lr,
                     p.double_smoothing,
                     p.min_size,
+                    st.correction,
+                    p.vote_radius,
                 )
                 st.center, st.size, st.score = step.center, step.size, step.score
         return [TrackResult(result_box(s.center, s.size, p.clamp_output_xy), s.score) for s in self._states]
