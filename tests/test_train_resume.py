@@ -85,6 +85,17 @@ def test_resume_refuses_other_architecture_or_config(tmp_path):
         Trainer(tiny_cfg(tmp_path / "empty"), dataset=fake(), resume="auto")
 
 
+def test_final_weights_carry_the_configured_preset(tmp_path):
+    from lighttrack.errors import ConfigError
+    from lighttrack.tracker import Tracker
+
+    Trainer(tiny_cfg(tmp_path, "train.max_steps=1", "model.preset=calibrated"), dataset=fake()).fit()
+    preset = Tracker.from_weights(tmp_path / "final.pt").preset
+    assert (preset.name, preset.calibration, preset.vote_radius, preset.template_size) == ("calibrated", 1.0, 1, 128)
+    with pytest.raises(ConfigError, match="model.preset"):
+        tiny_cfg(tmp_path / "x", "model.preset=no-such-preset")
+
+
 def test_missing_data_root_fails_before_training(tmp_path):
     cfg = tiny_cfg(tmp_path, "data.train=[{format: folder, root: /nonexistent/lighttrack-data, pairs: 4}]")
     with pytest.raises(DataError, match="nonexistent"):

@@ -231,7 +231,8 @@ class Demo:
         lr = s.retrain_lr * (s.inherited_lr_scale if inherited else 1.0)
         cfg = self._train_common("retrain", s.retrain_steps, s.retrain_batch, lr)
         # weight inheritance: the found path's weights, extracted from the supernet
-        cfg["model"] = {"kind": "tracker", "arch": found, "init": str(self.out / "supernet" / "supernet.pt")}
+        cfg["model"] = {"kind": "tracker", "arch": found, "init": str(self.out / "supernet" / "supernet.pt"),
+                        "preset": s.retrain_preset}
         # train the network the tracker will run: BN statistics recomputed for this one path, then
         # fixed (a supernet's shared statistics fit no single path; see docs/training.md)
         cfg["train"].update(bn="frozen", bn_recalibrate=max(1, min(8, s.retrain_steps // 4)))

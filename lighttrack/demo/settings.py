@@ -39,6 +39,9 @@ class DemoSettings:
     retrain_steps: int = 40
     retrain_batch: int = 8
     retrain_lr: float = 0.02
+    # the tracker preset the retrained weights carry (and are evaluated, exported and run with):
+    # first-frame calibration suits a network trained for a minute
+    retrain_preset: str = "calibrated"
     # -- 4. evaluation
     baselines: tuple[str, ...] = ("kcf", "csrt", "static")  # static: the first box forever (a floor)
     use_pretrained: bool = True  # add a row for the shipped LightTrack-Mobile weights, when present

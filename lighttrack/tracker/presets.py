@@ -127,6 +127,9 @@ PRESETS: dict[str, Preset] = {
     "default": _DEFAULT,
     "vot2019": _VOT2019,
     "default_even": _DEFAULT.replace(name="default_even", template_size=128),
+    # default_even with first-frame calibration and box voting: for networks trained briefly
+    # (the demo's), whose boxes miss each object in a consistent way
+    "calibrated": _DEFAULT.replace(name="calibrated", template_size=128, calibration=1.0, vote_radius=1),
     "default-corrected": _DEFAULT.corrected(),
     "vot2019-corrected": _VOT2019.corrected(),
 }

@@ -62,6 +62,9 @@ class ModelConfig:
     backbone_init: Union[str, None] = None  # backbone weights (pretraining / supernet checkpoint)
     num_classes: Union[int, None] = None  # backbone pretraining: default = classes found in data
     dropout: float = 0.0  # backbone pretraining classifier dropout
+    # tracker: the tracker preset final.pt carries (a name or a preset file); None: the default
+    # preset cropping templates at data.template_size (``preset_for_template``)
+    preset: Union[str, None] = None
 
     def search_space(self):
         """The SearchSpace a supernet of this config spans (small spaces serve tests and demos)."""
@@ -184,6 +187,7 @@ RESUMABLE_CHANGES = (
     "output_dir",
     "device",
     "threads",
+    "model.preset",
     "train.epochs",
     "train.max_steps",
     "train.time_budget_s",
@@ -300,6 +304,13 @@ def _validate(cfg: TrainConfig) -> None:
     for key, value in (("train.lr", cfg.train.lr), ("train.lr_end", cfg.train.lr_end), ("train.warmup_lr", cfg.train.warmup_lr)):
         if value <= 0:
             raise bad(key, f"must be positive, got {value}")
+    if cfg.model.preset is not None:
+        from lighttrack.tracker.presets import get_preset
+
+        try:
+            get_preset(cfg.model.preset)
+        except ConfigError as err:
+            raise bad("model.preset", f"is not a usable preset: {err}") from None
     if cfg.train.time_budget_s is not None and cfg.train.time_budget_s <= 0:
         raise bad("train.time_budget_s", f"must be positive seconds, got {cfg.train.time_budget_s}")
     if cfg.train.budget_probe_steps < 3:

@@ -699,10 +699,12 @@ class Trainer:
         out: dict[str, Path] = {}
         if self.kind == "tracker":
             from lighttrack.nn.checkpoint import save_trackernet
-            from lighttrack.tracker.presets import preset_for_template
+            from lighttrack.tracker.presets import get_preset, preset_for_template
 
-            # the tracker that loads final.pt crops templates at the size this network trained on
-            preset = preset_for_template(self.cfg.data.template_size).to_dict()
+            # the tracker that loads final.pt crops templates at the size this network trained on,
+            # unless the config names the preset to carry
+            chosen = self.cfg.model.preset
+            preset = (get_preset(chosen) if chosen else preset_for_template(self.cfg.data.template_size)).to_dict()
             out["trackernet"] = save_trackernet(self.model, self.out_dir / "final.pt", preset=preset, **meta)
         elif self.kind == "supernet":
             out["supernet"] = ckpt.save_supernet(self.model, self.out_dir / "supernet.pt", **meta)
