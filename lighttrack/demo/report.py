@@ -81,7 +81,8 @@ def write_report(demo) -> dict:
         parts.append(f"<p>Best LightTrack row {verdict} the best classic tracker here "
                      f"(AUC {max(ours):.3f} vs {max(classic):.3f}). The demo's own network trains for a few "
                      "hundred pairs in minutes of CPU; the paper's used 18 million pairs on 8 GPUs. "
-                     "The shipped row is our longer CPU run (see <code>lighttrack/assets/MODEL_CARD.md</code>).</p>")
+                     "The shipped rows are our longer runs (CPU hours; for Mobile also ten GPU minutes), each tracked "
+                     "with the preset it carries (see <code>lighttrack/assets/MODEL_CARD.md</code>).</p>")
     parts += [f"<img src='{html.escape(p)}' alt='{html.escape(p)}'>" for p in plots]
     parts += [
         "<h2>Search</h2>",
