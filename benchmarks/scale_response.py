@@ -24,29 +24,12 @@ SCALES = (0.7, 0.85, 1.0, 1.2, 1.4)
 
 def size_misses(tracker, frame: np.ndarray, box: np.ndarray, scales=SCALES) -> np.ndarray:
     """Mean log (predicted / true) size of the first frame's box, per crop scale factor."""
-    from lighttrack.tracker.crop import normalize_into, search_geometry
-    from lighttrack.tracker.postprocess import box_bias, sigmoid, track_step
+    from lighttrack.tracker.postprocess import box_bias
 
-    p = tracker.preset.replace(calibration=0.0)
-    tracker.preset = p
     tracker.init(frame, box)
-    (center, size), group = tracker.state()[0], tracker._groups[0]
-    height, width = frame.shape[:2]
-    patch = np.empty((group.search_size, group.search_size, 3), np.uint8)
-    batch = np.empty((len(scales), 3, group.search_size, group.search_size), np.float32)
-    geoms = []
-    for j, s in enumerate(scales):
-        geom = search_geometry(size[0] * s, size[1] * s, p.template_size, group.search_size, p.context_amount)
-        tracker._cropper.crop(frame, center[0], center[1], geom.side, group.search_size, tracker._fill, out=patch)
-        normalize_into(patch, batch[j])
-        geoms.append(geom)
-    cls, ltrb = tracker.backend.track(tracker.backend.take(group.features, [0] * len(scales)), batch)
-    misses = []
-    for j, s in enumerate(scales):
-        step = track_step(sigmoid(cls[j, 0]), ltrb[j], center, size * s, geoms[j].scale_z, group.search_size,
-                          (width, height), p.penalty_k, p.window_influence, 1.0, False, p.min_size)
-        misses.append(box_bias(step.measured, box)[2:].mean())
-    return np.array(misses)
+    (center, size), = tracker.state()
+    steps = tracker.probe(frame, [center] * len(scales), [size * s for s in scales])
+    return np.array([box_bias(step.measured, box)[2:].mean() for step in steps])
 
 
 def main(argv=None) -> int:
@@ -63,6 +46,7 @@ def main(argv=None) -> int:
 
     torch.set_num_threads(args.threads)
     tracker = Tracker.from_weights(args.tracker)
+    tracker.preset = tracker.preset.replace(calibration=0.0)  # the network's own boxes
     sets = {"heldout": DemoStills(1, None, "smooth")}
     if args.validation:
         sets["validation"] = validation_clips(args.validation, "smooth", 1)

@@ -118,3 +118,22 @@ def test_calibration_removes_a_networks_consistent_miss(clip):
     # uncorrected, a constant miss of the centre accumulates frame after frame
     assert iou(drifting, truth[1:]).mean() < 0.55
     assert iou(calibrated, truth[1:]).mean() > 0.8
+
+
+def test_probe_searches_without_changing_the_state(clip):
+    from lighttrack.errors import InputError
+
+    frames, truth, backend = clip
+    tracker = Tracker(backend, preset="default_even")
+    tracker.init(frames[0], truth[0])
+    before = tracker.state()
+    center, size = before[0]
+    steps = tracker.probe(frames[0], [center, center + [5, 0]], [size, size * 1.2])
+    assert len(steps) == 2 and all(s.valid for s in steps)
+    assert all(iou(s.measured[None], truth[:1])[0] > 0.5 for s in steps)  # the network finds the known box
+    after = tracker.state()
+    assert np.array_equal(before[0][0], after[0][0]) and np.array_equal(before[0][1], after[0][1])
+    with pytest.raises(InputError, match="no target"):
+        tracker.probe(frames[0], [center], [size], target=3)
+    with pytest.raises(InputError, match="as many sizes"):
+        tracker.probe(frames[0], [center, center], [size])

@@ -213,27 +213,49 @@ class Tracker:
     def _first_frame_bias(self, frame: np.ndarray, box: np.ndarray, state: _State, group: _Group, k: int) -> np.ndarray:
         """The median of how the network misses the known box in the first frame, searched from
         nine nearby positions as later frames will be (see ``Preset.calibration``)."""
-        p = self.preset
-        height, width = frame.shape[:2]
-        n = len(self._CALIBRATION_OFFSETS)
-        geom = search_geometry(state.size[0], state.size[1], p.template_size, group.search_size, p.context_amount)
-        patch = np.empty((group.search_size, group.search_size, 3), np.uint8)
-        batch = np.empty((n, 3, group.search_size, group.search_size), np.float32)
-        centers = state.center + self._CALIBRATION_OFFSETS * p.calibration_shift * state.size
-        for j, c in enumerate(centers):
-            self._cropper.crop(frame, c[0], c[1], geom.side, group.search_size, self._fill, out=patch)
-            normalize_into(patch, batch[j])
-        cls, ltrb = self.backend.track(self.backend.take(group.features, [k] * n), batch)
-        misses = []
-        for j, c in enumerate(centers):
-            step = track_step(sigmoid(cls[j, 0]), ltrb[j], c, state.size, geom.scale_z, group.search_size, (width, height),
-                              p.penalty_k, p.window_influence, 1.0, False, p.min_size, None, p.vote_radius)
-            if step.valid and step.measured is not None and np.all(step.measured[2:] > 0):
-                misses.append(box_bias(step.measured, box))
+        centers = state.center + self._CALIBRATION_OFFSETS * self.preset.calibration_shift * state.size
+        steps = self._probe(frame, group, k, centers, np.repeat(state.size[None], len(centers), axis=0))
+        misses = [box_bias(s.measured, box) for s in steps if s.valid and s.measured is not None and np.all(s.measured[2:] > 0)]
         if not misses:
             return np.zeros(4)
         bias = np.median(np.array(misses), axis=0)
         return np.clip(bias, [-0.5, -0.5, -0.7, -0.7], [0.5, 0.5, 0.7, 0.7])
+
+    def _probe(self, frame: np.ndarray, group: _Group, k: int, centers: np.ndarray, sizes: np.ndarray) -> list:
+        """One batched search of ``frame`` for target ``k`` of ``group`` from each (centre, size)
+        state; the raw outcome of each (``Step.measured``), without smoothing or correction."""
+        p = self.preset
+        height, width = frame.shape[:2]
+        n, side = len(centers), group.search_size
+        patch = np.empty((side, side, 3), np.uint8)
+        batch = np.empty((n, 3, side, side), np.float32)
+        geoms = []
+        for j in range(n):
+            geom = search_geometry(sizes[j][0], sizes[j][1], p.template_size, side, p.context_amount)
+            self._cropper.crop(frame, centers[j][0], centers[j][1], geom.side, side, self._fill, out=patch)
+            normalize_into(patch, batch[j])
+            geoms.append(geom)
+        cls, ltrb = self.backend.track(self.backend.take(group.features, [k] * n), batch)
+        return [
+            track_step(sigmoid(cls[j, 0]), ltrb[j], np.asarray(centers[j], np.float64), np.asarray(sizes[j], np.float64),
+                       geoms[j].scale_z, side, (width, height), p.penalty_k, p.window_influence, 1.0, False, p.min_size,
+                       None, p.vote_radius)
+            for j in range(n)
+        ]
+
+    def probe(self, frame: Any, centers: Sequence[Any], sizes: Sequence[Any], target: int = 0) -> list:
+        """Where the network finds a tracked target in ``frame`` when searched from each given
+        state (centre cx, cy and size w, h in image pixels), in one batched call; nothing is
+        updated. For diagnostics: each :class:`~lighttrack.tracker.postprocess.Step`'s
+        ``measured`` is the box the network gave, before smoothing and calibration."""
+        if not 0 <= target < len(self._states):
+            raise InputError(f"no target {target}: this tracker follows {len(self._states)}")
+        centers = np.asarray(centers, np.float64).reshape(-1, 2)
+        sizes = np.asarray(sizes, np.float64).reshape(-1, 2)
+        if len(centers) != len(sizes) or not len(centers):
+            raise InputError("probe needs as many sizes as centres, and at least one")
+        group = next(g for g in self._groups if target in g.indices)
+        return self._probe(as_rgb_frame(frame), group, group.indices.index(target), centers, sizes)
 
     def update_many(self, frame: Any) -> list[TrackResult]:
         """Track every target in the next frame; one result per target, in init order."""
