@@ -53,6 +53,8 @@ def test_box_voting_averages_the_neighbours_weighted_by_score():
     # the voted box lies between the two cells' boxes, pulled mostly by the two strong cells
     assert single.measured[0] < voted.measured[0] < single.measured[0] + 16
     assert voted.measured[2] > single.measured[2]
+    ltrb[0, 7, 8] = np.nan  # a broken neighbour is left out of the vote
+    assert np.isfinite(track_step(prob, ltrb, *args, vote_radius=1).measured).all()
 
 
 def test_preset_fields_are_validated():

@@ -118,15 +118,16 @@ def track_step(
             return Step(center.copy(), size.copy(), 0.0, row, col, 0.0, 0.0, valid=False)
         margin = float(flat[best] - np.partition(flat, -2)[-2]) if flat.size > 1 else 0.0
 
+        bx1, by1, bx2, by2 = x1[row, col], y1[row, col], x2[row, col], y2[row, col]
         if vote_radius > 0:
             rows = slice(max(0, row - vote_radius), row + vote_radius + 1)
             cols = slice(max(0, col - vote_radius), col + vote_radius + 1)
-            weight = np.where(np.isfinite(pscore[rows, cols]), np.maximum(pscore[rows, cols], 0.0), 0.0)
-            weight = weight / weight.sum() if weight.sum() > 0 else None
-        if vote_radius > 0 and weight is not None:
-            bx1, by1, bx2, by2 = ((a[rows, cols] * weight).sum() for a in (x1, y1, x2, y2))
-        else:
-            bx1, by1, bx2, by2 = x1[row, col], y1[row, col], x2[row, col], y2[row, col]
+            near = [a[rows, cols] for a in (x1, y1, x2, y2)]
+            usable = np.isfinite(pscore[rows, cols]) & np.logical_and.reduce([np.isfinite(a) for a in near])
+            weight = np.where(usable, np.maximum(pscore[rows, cols], 0.0), 0.0)
+            if weight.sum() > 0:
+                weight = weight / weight.sum()
+                bx1, by1, bx2, by2 = (float(np.where(usable, a, 0.0).ravel() @ weight.ravel()) for a in near)
         dx = ((bx1 + bx2) / 2 - search_size // 2) / scale_z
         dy = ((by1 + by2) / 2 - search_size // 2) / scale_z
         pred_w = (bx2 - bx1) / scale_z
