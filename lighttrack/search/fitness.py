@@ -13,13 +13,16 @@ import math
 import os
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 import torch
 
 from lighttrack.arch import Arch
 from lighttrack.errors import DataError
+
+if TYPE_CHECKING:
+    from lighttrack.tracker.presets import Preset
 
 
 def track_sequence(tracker, seq, max_frames: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -36,11 +39,17 @@ def track_sequence(tracker, seq, max_frames: int | None = None) -> tuple[np.ndar
     return np.stack(preds), seq.boxes[start:end], seq.visible[start:end]
 
 
-def score_sequences(net, sequences: Sequence, preset: str = "default", device: str = "cpu", max_frames: int | None = None) -> dict:
-    """AO, SR0.5 and fitness = (AO + SR0.5) / 2 of ``net`` tracked over ``sequences``."""
+def score_sequences(net, sequences: Sequence, preset: "str | Preset | None" = None, device: str = "cpu", max_frames: int | None = None) -> dict:
+    """AO, SR0.5 and fitness = (AO + SR0.5) / 2 of ``net`` tracked over ``sequences``.
+
+    ``preset`` None: the default preset cropping templates at the size ``net`` trained on.
+    """
     from lighttrack.eval.metrics import got10k_sequence_ious, got10k_summary
+    from lighttrack.tracker.presets import preset_for_template
     from lighttrack.tracker.tracker import Tracker
 
+    if preset is None:
+        preset = preset_for_template(getattr(net, "template_size", 128))
     seq_ious = {}
     for seq in sequences:
         tracker = Tracker(net, preset=preset, device=device)
@@ -56,7 +65,7 @@ class SupernetFitness:
     """Scores Archs with the inherited supernet weights (see the module docstring)."""
 
     def __init__(self, supernet, calibration: Sequence[tuple[torch.Tensor, torch.Tensor]], sequences: Sequence,
-                 preset: str = "default", device: str = "cpu", max_frames: int | None = None,
+                 preset: "str | Preset | None" = None, device: str = "cpu", max_frames: int | None = None,
                  bn_momentum: float | None = None, cache: FitnessCache | None = None):
         if not sequences:
             raise DataError("the validation split is empty: the search needs sequences to score candidates on")

@@ -43,7 +43,7 @@ class FitnessConfig:
     calibration_batch_size: int = 16
     calibration_seed: int = 0
     bn_momentum: float | None = None  # None: exact average (OFA); 0.1: LightTrack's EMA
-    preset: str = "default"
+    preset: str | None = None  # tracker preset of the scoring runs; None: the default at the supernet's template size
     max_sequences: int | None = None
     max_frames: int | None = None
 
