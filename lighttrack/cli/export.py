@@ -39,24 +39,15 @@ def register(subparsers) -> None:
 def run_onnx(args) -> int:
     from pathlib import Path
 
-    import lighttrack
     from lighttrack.export.onnx import calibration_feeds, export_onnx
-    from lighttrack.tracker.tracker import weights_file
+    from lighttrack.tracker.presets import stored_preset
+    from lighttrack.tracker.tracker import network_from_weights
 
     if args.calib and not args.calib_box:
         raise InputError("--calib needs --calib-box X,Y,W,H (the target in the first calibration frame)")
-    from lighttrack.nn.checkpoint import read_checkpoint
-
-    path = weights_file(args.weights)
-    data = read_checkpoint(path)
-    if Path(args.weights).is_file():
-        arch = data["arch"] if isinstance(data.get("arch"), str) else args.arch
-    else:
-        arch = args.weights  # bundled weights must hold the model they are named after
-    net = lighttrack.build(arch, weights=data, source=repr(str(path)))
-    preset = data.get("preset") if isinstance(data.get("preset"), dict) else None
+    net, data = network_from_weights(args.weights, args.arch)
     result = export_onnx(net, args.outdir, template_size=args.template_size, opset=args.opset, check=not args.no_check,
-                         preset=preset)
+                         preset=stored_preset(data))
     if args.int8:
         from lighttrack.cli.track import parse_box
         from lighttrack.export.onnx import META_FILE, TRACK_INT8_FILE, quantize_track_graph

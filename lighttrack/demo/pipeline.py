@@ -284,12 +284,12 @@ class Demo:
         if w is not None:
             nets.append(("onnx_shipped", str(w)))  # the network the video is tracked with
         from lighttrack.nn.checkpoint import read_checkpoint
+        from lighttrack.tracker.presets import stored_preset
 
         for folder, weights in nets:
             data = read_checkpoint(weights)
-            preset = data.get("preset")  # the export keeps the weights' own preset
             res = export_onnx(lighttrack.load(data, source=repr(weights)), self.out / "export" / folder,
-                              check=self.s.onnx_check, preset=preset if isinstance(preset, dict) else None)
+                              check=self.s.onnx_check, preset=stored_preset(data))  # the export keeps the weights' own preset
             out[folder] = {"dir": str(self.out / "export" / folder), "weights": weights, "parity": getattr(res, "parity", None)}
             self.log(f"    {weights} -> {self.out / 'export' / folder}")
         return {"onnx": out["onnx"]["dir"], "parity": out["onnx"]["parity"], "exports": out}

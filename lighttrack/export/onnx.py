@@ -24,7 +24,7 @@ import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -32,6 +32,9 @@ from torch import nn
 
 from lighttrack.errors import InputError
 from lighttrack.io import atomic_write_json
+
+if TYPE_CHECKING:
+    from lighttrack.tracker.presets import Preset
 
 TEMPLATE_FILE = "template.onnx"
 TRACK_FILE = "track.onnx"
@@ -124,7 +127,7 @@ def export_onnx(
     int8: bool = False,
     calibration: Iterable[dict[str, np.ndarray]] | None = None,
     check: bool = True,
-    preset: dict[str, Any] | None = None,
+    preset: "Preset | Mapping[str, Any] | None" = None,
 ) -> ExportResult:
     """Write ``template.onnx``, ``track.onnx`` (and ``track.int8.onnx``) plus ``lighttrack.json``.
 
@@ -169,8 +172,8 @@ def export_onnx(
         "opset": opset,
         "bn_folded": True,
     }
-    if preset:
-        meta["preset"] = dict(preset)  # the checkpoint's own preset: Tracker.from_onnx's default
+    if preset:  # the checkpoint's own preset: Tracker.from_onnx's default
+        meta["preset"] = preset.to_dict() if hasattr(preset, "to_dict") else dict(preset)
     atomic_write_json(outdir / META_FILE, meta)
     result.files[META_FILE] = outdir / META_FILE
     if check:

@@ -131,16 +131,7 @@ class Tracker:
         ``preset`` None: the preset the checkpoint carries (our shipped weights carry the one they
         were tuned with), else ``"default"``.
         """
-        import lighttrack
-        from lighttrack.nn.checkpoint import read_checkpoint
-
-        path = weights_file(path_or_name)
-        data = read_checkpoint(path)
-        if Path(path_or_name).is_file():
-            name = data.get("arch") if isinstance(data.get("arch"), str) else arch
-        else:
-            name = str(path_or_name)  # bundled weights must hold the model they are named after
-        net = lighttrack.build(name, weights=data, source=repr(str(path)))
+        net, data = network_from_weights(path_or_name, arch)
         if preset is None:
             preset = stored_preset(data) or "default"
         return cls(TorchBackend(net, device=device, threads=threads), preset=preset, **kwargs)
@@ -323,6 +314,22 @@ def weights_file(path_or_name: str | os.PathLike) -> Path:
     if found is None:
         raise CheckpointError(f"weights {str(path_or_name)!r} not found (no such file and no bundled weights by that name)")
     return found
+
+
+def network_from_weights(path_or_name: str | os.PathLike, arch: str = "lighttrack-mobile") -> tuple[Any, dict]:
+    """The TrackerNet of a checkpoint file or of a shipped model's name, and the checkpoint read
+    (once) for its other entries, such as the preset it carries. ``arch`` is for checkpoints that
+    do not name their architecture (a bare state dict, the official layout)."""
+    import lighttrack
+    from lighttrack.nn.checkpoint import read_checkpoint
+
+    path = weights_file(path_or_name)
+    data = read_checkpoint(path)
+    if Path(path_or_name).is_file():
+        name = data.get("arch") if isinstance(data.get("arch"), str) else arch
+    else:
+        name = str(path_or_name)  # bundled weights must hold the model they are named after
+    return lighttrack.build(name, weights=data, source=repr(str(path))), data
 
 
 def default_weights(name: str = "lighttrack-mobile") -> Path | None:
