@@ -36,11 +36,7 @@ def end_to_end(weights: str, frames, box, device: str) -> dict:
     return stats(times)
 
 
-def batched(weights: str, batch: int, search: int, half: bool, device: str, iters: int = 50) -> dict:
-    import lighttrack
-    from lighttrack.tracker.tracker import weights_file
-
-    net = lighttrack.load(weights_file(weights)).to(device).eval()
+def batched(net, batch: int, search: int, half: bool, device: str, iters: int = 50) -> dict:
     z = torch.randn(batch, 3, 128, 128, device=device)
     x = torch.randn(batch, 3, search, search, device=device)
     ctx = torch.autocast("cuda", dtype=torch.float16) if half else torch.autocast("cuda", enabled=False)
@@ -72,14 +68,18 @@ def main(argv=None) -> int:
     args.source = None
     frames, box = load_frames(args)
     batches = [int(b) for b in args.batches.split(",")]
+    import lighttrack
+    from lighttrack.tracker.tracker import weights_file
+
+    net = lighttrack.load(weights_file(args.weights)).to(args.device).eval()
     report = {
         "device": torch.cuda.get_device_name(args.device),
         "torch": torch.__version__,
         "weights": args.weights,
         "end_to_end_default_preset": end_to_end(args.weights, frames, box, args.device),
         "network_only_256": {
-            "fp32": [batched(args.weights, b, 256, False, args.device) for b in batches],
-            "fp16_autocast": [batched(args.weights, b, 256, True, args.device) for b in batches],
+            "fp32": [batched(net, b, 256, False, args.device) for b in batches],
+            "fp16_autocast": [batched(net, b, 256, True, args.device) for b in batches],
         },
     }
     print(json.dumps(report, indent=1))
