@@ -32,7 +32,6 @@ different number of frames than the manifest records fails the unpack with a non
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import multiprocessing
 import os
@@ -46,6 +45,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
+from lighttrack.io import file_sha256
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DAVIS = REPO.parent / "shared" / "data" / "davis2016"
@@ -90,14 +91,6 @@ class Video:
 
 
 # ------------------------------------------------------------------------------------- pack
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _read_bgr(path: Path) -> np.ndarray:
@@ -222,7 +215,7 @@ def pack(out: Path, davis: Path, stills: Path, ffmpeg: str, crf: int, stills_crf
     videos = _pack_davis(davis, out, ffmpeg, crf, files)
     print(f"stills from {stills} (crf {stills_crf})", flush=True)
     videos += _pack_stills(stills, out, ffmpeg, stills_crf, files)
-    checked = {rel: {"bytes": (out / rel).stat().st_size, "sha256": _sha256(out / rel)}
+    checked = {rel: {"bytes": (out / rel).stat().st_size, "sha256": file_sha256(out / rel)}
                for rel in files + [v.video for v in videos]}
     manifest = {
         "version": MANIFEST_VERSION,
@@ -286,7 +279,7 @@ def _check_files(src: Path, manifest: dict) -> None:
         path = src / rel
         if not path.is_file():
             bad.append(f"missing {rel}")
-        elif path.stat().st_size != want["bytes"] or _sha256(path) != want["sha256"]:
+        elif path.stat().st_size != want["bytes"] or file_sha256(path) != want["sha256"]:
             bad.append(f"corrupt {rel} (size or sha256 differs from the manifest)")
     if bad:
         raise PackError(f"{len(bad)} file(s) in {src} do not match the manifest: " + "; ".join(bad[:10]))

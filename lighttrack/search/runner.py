@@ -211,12 +211,9 @@ def calibration_set(cfg: SearchConfig) -> list:
 
 
 def _file_identity(path: str) -> dict:
-    p = Path(path)
-    h = hashlib.sha256()
-    with p.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return {"supernet_sha256": h.hexdigest()[:16]}
+    from lighttrack.io import file_sha256
+
+    return {"supernet_sha256": file_sha256(path)[:16]}
 
 
 # ------------------------------------------------------------------------------------ run
