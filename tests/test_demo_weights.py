@@ -66,3 +66,14 @@ def test_weights_carry_their_preset_into_trackers_and_exports(tmp_path, capsys):
     capsys.readouterr()
     exported = Tracker.from_onnx(tmp_path / "onnx").preset
     assert (exported.window_influence, exported.lr, exported.template_size) == (0.5, 0.4, 128)
+
+
+def test_package_keeps_the_provenance_record_but_not_training_state(tmp_path):
+    from lighttrack.nn.checkpoint import read_checkpoint
+
+    torch.manual_seed(0)
+    record = {"pairs": 10, "kept_epoch": 2}
+    src = save_trackernet(lighttrack.build(TINY).eval(), tmp_path / "full.pt", reg_head_finetune=record, optimizer={"x": 1})
+    data = read_checkpoint(package(src, tmp_path / "half.pt"))
+    assert data["reg_head_finetune"] == record
+    assert "optimizer" not in data

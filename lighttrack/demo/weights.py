@@ -15,6 +15,10 @@ from pathlib import Path
 import torch
 
 
+# Records of how a checkpoint was made that travel into the shipped file (provenance, not state).
+PROVENANCE_KEYS = ("reg_head_finetune",)
+
+
 def package(src: str | Path, dst: str | Path, fp16: bool = True, **extra) -> Path:
     from lighttrack.io import atomic_torch_save
     from lighttrack.nn.checkpoint import FORMAT, read_checkpoint, state_dict_of
@@ -29,6 +33,7 @@ def package(src: str | Path, dst: str | Path, fp16: bool = True, **extra) -> Pat
                "state_dict": out, "step": int(data.get("step", 0)), "storage": "float16" if fp16 else "float32"}
     if isinstance(data.get("preset"), dict):
         payload["preset"] = data["preset"]  # the source's own preset travels unless ``extra`` names another
+    payload.update({k: data[k] for k in PROVENANCE_KEYS if k in data})
     payload.update(extra)
     return atomic_torch_save(dst, payload)
 
