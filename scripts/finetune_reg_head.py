@@ -238,6 +238,28 @@ def train_head(args: argparse.Namespace, shards: int) -> dict:
     return record
 
 
+# What decides the shards and the head's schedule: a rerun must give the same to resume.
+SETTINGS = ("config", "weights", "arch", "pairs", "shard_size", "jobs", "search_scale", "seed",
+            "size_loss", "epochs", "lr", "batch_size")
+
+
+def check_settings(args: argparse.Namespace) -> None:
+    """Record the settings in a fresh ``--work``; refuse to resume one made with others."""
+    from lighttrack.io import atomic_write_json
+
+    path = args.work / "settings.json"
+    mine = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items() if k in SETTINGS}
+    if path.exists():
+        theirs = json.loads(path.read_text())
+        changed = [f"{k}: {theirs.get(k)!r} there, {mine[k]!r} now" for k in SETTINGS if theirs.get(k) != mine[k]]
+        if changed:
+            raise ValueError(f"--work {args.work} holds a run with other settings ({'; '.join(changed)}): "
+                             "give the same settings to resume it, or another --work")
+        return
+    (args.work / "features").mkdir(parents=True, exist_ok=True)
+    atomic_write_json(path, mine)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--config", required=True, help="training config whose data section gives the pairs")
@@ -269,7 +291,10 @@ def main(argv=None) -> int:
     shards = max(1, -(-args.pairs // (args.shard_size * args.jobs)))
     if shards * args.jobs < 2:
         p.error("--pairs must fill at least two shards (one is held out)")
-    (args.work / "features").mkdir(parents=True, exist_ok=True)
+    try:
+        check_settings(args)
+    except ValueError as err:
+        p.error(str(err))
     workers = [mp.get_context("spawn").Process(target=feature_job, args=(args, j, shards)) for j in range(args.jobs)]
     for w in workers:
         w.start()

@@ -75,3 +75,12 @@ def test_bad_arguments_are_clear_errors(tmp_path, capsys, change, message):
     with pytest.raises(SystemExit):
         F.main([x for kv in args.items() for x in kv])
     assert message in capsys.readouterr().err
+
+
+def test_resuming_with_other_settings_is_refused(finetuned, capsys):
+    _, _, argv = finetuned
+    changed = list(argv)
+    changed[changed.index("--epochs") + 1] = "3"
+    with pytest.raises(SystemExit):
+        F.main(changed)
+    assert "epochs: 2 there, 3 now" in capsys.readouterr().err
