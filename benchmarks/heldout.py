@@ -6,6 +6,9 @@ no shipped training run saw these photos), filmed by the virtual camera in each 
 ``smooth``: a slow, steady pan and zoom). One-pass evaluation, success AUC, precision at 20 px,
 normalised precision, frames per second on this machine.
 
+``--synthetic N`` adds N synthetic clips of a seed no training run used: unseen objects, a check
+on choices that the validation clips (seen objects) would favour.
+
 ``--validation DIR`` adds clips filmed over the *training* photos (the folder that
 ``python -m lighttrack.demo.assets`` makes, e.g. ``runs/demo_pretrained_data``) with a camera seed
 no training run used: unseen clips of seen photos, the split we choose weights on — the held-out
@@ -40,6 +43,20 @@ def validation_clips(root: str | Path, camera: str, length: int, seed: int = 99)
     return ClipSet(items)
 
 
+# A synthetic-clip seed that no training config uses (tests/test_benchmark_clips.py checks it).
+UNSEEN_SYNTHETIC_SEED = 4242
+
+
+def synthetic_clips(count: int, length: int, seed: int = UNSEEN_SYNTHETIC_SEED):
+    """Synthetic clips of a seed no run trained on: objects no network has seen. Unlike the
+    validation clips (seen photos) they do not reward trusting the network's box sizes."""
+    from lighttrack.data import open_dataset
+    from lighttrack.demo.pipeline import ClipSet
+
+    ds = open_dataset("synthetic", None, num_sequences=count, length=length, seed=seed)
+    return ClipSet({name: (ds, name) for name in ds.names})  # named synthetic-<seed>-<index>
+
+
 def parse_tracker(text: str) -> tuple[str, str, str]:
     """``name=spec[@preset]`` or a bare baseline name -> (name, spec, preset)."""
     name, _, spec = text.partition("=")
@@ -57,6 +74,8 @@ def main(argv=None) -> int:
                    help="camera styles to evaluate (default: both)")
     p.add_argument("--frames", type=int, default=40, help="frames per clip (default 40, as the demo)")
     p.add_argument("--validation", metavar="DIR", help="also score the validation clips of the training photos in DIR")
+    p.add_argument("--synthetic", type=int, default=0, metavar="N",
+                   help="also score N synthetic clips of a seed no training run used (unseen objects)")
     p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     p.add_argument("--work", default="runs/heldout", help="result files (a rerun resumes; default runs/heldout)")
     p.add_argument("--out", help="also write the JSON here")
@@ -74,6 +93,8 @@ def main(argv=None) -> int:
     splits = [(f"heldout-{c}", c, lambda c=c: DemoStills(args.frames, None, c)) for c in cameras]
     if args.validation:
         splits += [(f"validation-{c}", c, lambda c=c: validation_clips(args.validation, c, args.frames)) for c in cameras]
+    if args.synthetic:
+        splits.append(("synthetic-unseen", "synthetic", lambda: synthetic_clips(args.synthetic, args.frames)))
     result: dict = {"frames_per_clip": args.frames, "threads": args.threads, "splits": {}}
     for split, camera, make in splits:
         dataset = make()
@@ -83,7 +104,7 @@ def main(argv=None) -> int:
             run_dir = Path(args.work) / split / name
             t0 = time.perf_counter()
             run_benchmark(dataset, spec, run_dir, protocol, preset=preset, progress=False,
-                          dataset_info={"format": "stills", "camera": camera, "split": split})
+                          dataset_info={"format": "synthetic" if camera == "synthetic" else "stills", "camera": camera, "split": split})
             summary = evaluate_run(dataset, run_dir, protocol).get("summary", {})
             table[name] = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in summary.items()
                            if k in ("auc", "precision", "norm_precision", "success_rate_50", "fps")}

@@ -16,7 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-from heldout import validation_clips  # same folder: one definition of the validation clips
+from heldout import synthetic_clips, validation_clips  # same folder: one definition of each clip set
 
 from lighttrack.demo.pipeline import ClipSet
 
@@ -45,11 +45,14 @@ class ValidationClips(ClipSet):
 
     split = "validation"
 
-    def __init__(self, root: str, frames: int) -> None:
+    def __init__(self, root: str, frames: int, synthetic: int = 0) -> None:
         items = {}
         for camera in ("handheld", "smooth"):
             clips = validation_clips(root, camera, frames)
             items.update({f"{camera}-{name}": (clips, name) for name in clips.names})
+        if synthetic:
+            clips = synthetic_clips(synthetic, frames)
+            items.update({name: (clips, name) for name in clips.names})
         super().__init__(items)
         self._cache: dict[str, CachedClip] = {}
 
@@ -68,6 +71,8 @@ def main(argv=None) -> int:
     p.add_argument("--trials", type=int, default=30, help="Optuna trials (default 30)")
     p.add_argument("--seed", type=int, default=0, help="sampler seed (default 0)")
     p.add_argument("--preset", default="default", help="starting preset (default 'default')")
+    p.add_argument("--synthetic", type=int, default=0, metavar="N",
+                   help="add N synthetic clips of a seed no training run used (unseen objects; see heldout.py)")
     p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     p.add_argument("--tune", default="penalty_k,window_influence,lr", metavar="FIELDS",
                    help="comma-separated preset fields to search (default penalty_k,window_influence,lr; "
@@ -84,11 +89,12 @@ def main(argv=None) -> int:
 
     torch.set_num_threads(args.threads)
     space = search_space([f.strip() for f in args.tune.split(",") if f.strip()])
-    clips = ValidationClips(args.validation, args.frames)
+    clips = ValidationClips(args.validation, args.frames, args.synthetic)
     result = tune(args.tracker, clips, protocol_for("folder"), split=clips.split, trials=args.trials, seed=args.seed,
                   base_preset=args.preset, progress=sys.stderr.isatty(), space=space, storage=args.storage)
     path = write_preset(result, args.out, name=Path(args.out).stem,
-                        dataset_info={"format": "stills validation clips", "root": args.validation, "split": "validation"})
+                        dataset_info={"format": "stills validation clips", "root": args.validation, "split": "validation",
+                                      "synthetic_unseen_clips": args.synthetic})
     print(json.dumps({k: result[k] for k in ("base_score", "best_score", "best", "sequences")} | {"preset": str(path)}, indent=1))
     return 0
 

@@ -1,0 +1,49 @@
+"""The unseen synthetic clips of benchmarks/heldout.py: a seed no training run or demo draws from."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from heldout import UNSEEN_SYNTHETIC_SEED, synthetic_clips  # noqa: E402
+
+
+def _synthetic_seeds(node) -> set[int]:
+    """Every options.seed of a synthetic source anywhere in a parsed config."""
+    seeds: set[int] = set()
+    if isinstance(node, dict):
+        if node.get("format") == "synthetic" and "seed" in (node.get("options") or {}):
+            seeds.add(int(node["options"]["seed"]))
+        for value in node.values():
+            seeds |= _synthetic_seeds(value)
+    elif isinstance(node, list):
+        for value in node:
+            seeds |= _synthetic_seeds(value)
+    return seeds
+
+
+def test_the_unseen_seed_is_used_by_no_training_config():
+    used = set()
+    for path in sorted((ROOT / "configs").glob("*.yaml")):
+        used |= _synthetic_seeds(yaml.safe_load(path.read_text()))
+    assert used, "expected the training configs to draw synthetic clips"
+    assert UNSEEN_SYNTHETIC_SEED not in used
+    assert f"seed\": {UNSEEN_SYNTHETIC_SEED}" not in (ROOT / "lighttrack/demo/pipeline.py").read_text()
+
+
+def test_synthetic_clips_are_named_tracks_with_boxes():
+    clips = synthetic_clips(3, 8)
+    assert len(clips) == 3 and all(name.startswith("synthetic-") for name in clips.names)
+    seq = clips[clips.names[0]]
+    assert seq.name == clips.names[0] and len(seq) == 8
+    frame = seq.frame(0)
+    assert frame.ndim == 3 and frame.shape[2] == 3 and frame.dtype == np.uint8
+    boxes = np.asarray(seq.boxes, float)
+    assert boxes.shape == (8, 4) and np.isfinite(boxes).all() and (boxes[:, 2:] > 0).all()
+    again = synthetic_clips(3, 8)
+    assert np.array_equal(again[again.names[0]].frame(0), frame)  # seeded: the same clips every time
