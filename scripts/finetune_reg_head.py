@@ -58,14 +58,14 @@ def training_mix(config: str, search_scale: float):
 
 
 def fused_features(net, items):
-    """The frozen part of the network: backbone, neck BatchNorm and fusion."""
+    """The frozen part of the network: backbone, neck BatchNorm and fusion (``TrackerNet.fused``)."""
     import torch
 
     from lighttrack.imaging import normalize_uint8
 
     z = normalize_uint8(torch.stack([it["template"] for it in items]))
     x = normalize_uint8(torch.stack([it["search"] for it in items]))
-    return net.fusion(net.neck.bn_z(net.template(z)), net.neck.bn_x(net.backbone(x)))
+    return net.fused(net.template(z), x)
 
 
 def feature_job(args: argparse.Namespace, job: int, shards: int) -> None:

@@ -64,6 +64,12 @@ class TrackerNet(nn.Module):
 
     def track(self, zf: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(cls logits (B,1,S,S) already x0.1, ltrb distances (B,4,S,S) in search-patch pixels)."""
+        fused = self.fused(zf, x)
+        return self.cls_head(fused), self.reg_head(fused)
+
+    def fused(self, zf: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """The template/search feature both heads read, (B, 128, S, S): what a head-only
+        fine-tune (scripts/finetune_reg_head.py) computes once per training pair."""
         _check_image("search", x)
         if x.shape[-1] % self.stride or x.shape[-2] % self.stride:
             raise InputError(f"search image side must be a multiple of {self.stride}, got {tuple(x.shape[-2:])}")
@@ -71,8 +77,7 @@ class TrackerNet(nn.Module):
         if zf.dim() != 4 or tuple(zf.shape[1:]) != expected:
             raise InputError(f"template feature must be (B, {', '.join(map(str, expected))}), got {tuple(zf.shape)}")
         xf = self.backbone(x)
-        fused = self.fusion(self.neck.bn_z(zf), self.neck.bn_x(xf))
-        return self.cls_head(fused), self.reg_head(fused)
+        return self.fusion(self.neck.bn_z(zf), self.neck.bn_x(xf))
 
     def forward(self, z: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return self.track(self.template(z), x)
