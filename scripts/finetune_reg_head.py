@@ -117,17 +117,12 @@ def search_size_of(weight: np.ndarray) -> int:
 
 
 def centre_cells(boxes: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """(N, S, S) bool: the positive diamond around each pair's centre cell (the cells the
-    tracker's choice falls on), where the grid point lies inside the box."""
-    from lighttrack.data.targets import centre_cell
+    """(N, S, S) bool: each pair's positive cells (the classification label's diamond around the
+    centre cell, where the tracker's choice falls), where the grid point lies inside the box."""
+    from lighttrack.data.targets import make_targets
 
-    size, search = weight.shape[-1], search_size_of(weight)
-    rows, cols = np.mgrid[0:size, 0:size]
-    out = np.zeros(weight.shape, bool)
-    for i, box in enumerate(boxes):
-        r, c = centre_cell(box, search)
-        out[i] = (np.abs(rows - r) + np.abs(cols - c) <= 1) & weight[i]
-    return out
+    search = search_size_of(weight)
+    return np.stack([make_targets(box, search)["cls_label"] > 0 for box in boxes]) & weight.astype(bool)
 
 
 def log_size_loss(pred, target, mask):
