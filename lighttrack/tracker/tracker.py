@@ -218,14 +218,8 @@ class Tracker:
         p = self.preset
         height, width = frame.shape[:2]
         n, side = len(centers), group.search_size
-        patch = np.empty((side, side, 3), np.uint8)
         batch = np.empty((n, 3, side, side), np.float32)
-        geoms = []
-        for j in range(n):
-            geom = search_geometry(sizes[j][0], sizes[j][1], p.template_size, side, p.context_amount)
-            self._cropper.crop(frame, centers[j][0], centers[j][1], geom.side, side, self._fill, out=patch)
-            normalize_into(patch, batch[j])
-            geoms.append(geom)
+        geoms = self._crop_searches(frame, centers, sizes, np.empty((n, side, side, 3), np.uint8), batch)
         cls, ltrb = self.backend.track(self.backend.take(group.features, [k] * n), batch)
         return [
             track_step(sigmoid(cls[j, 0]), ltrb[j], np.asarray(centers[j], np.float64), np.asarray(sizes[j], np.float64),
@@ -233,6 +227,19 @@ class Tracker:
                        None, p.vote_radius)
             for j in range(n)
         ]
+
+    def _crop_searches(self, frame: np.ndarray, centers, sizes, patches: np.ndarray, batch: np.ndarray) -> list:
+        """Crop and normalise one search region per (centre, size) state into ``patches[j]`` and
+        ``batch[j]``; the geometry of each crop."""
+        p = self.preset
+        side = batch.shape[-1]
+        geoms = []
+        for j, (center, size) in enumerate(zip(centers, sizes)):
+            geom = search_geometry(size[0], size[1], p.template_size, side, p.context_amount)
+            self._cropper.crop(frame, center[0], center[1], geom.side, side, self._fill, out=patches[j])
+            normalize_into(patches[j], batch[j])
+            geoms.append(geom)
+        return geoms
 
     def probe(self, frame: Any, centers: Sequence[Any], sizes: Sequence[Any], target: int = 0) -> list:
         """Where the network finds a tracked target in ``frame`` when searched from each given
@@ -256,13 +263,8 @@ class Tracker:
         height, width = frame.shape[:2]
         p = self.preset
         for group in self._groups:
-            geoms = []
-            for k, i in enumerate(group.indices):
-                st = self._states[i]
-                geom = search_geometry(st.size[0], st.size[1], p.template_size, group.search_size, p.context_amount)
-                self._cropper.crop(frame, st.center[0], st.center[1], geom.side, group.search_size, self._fill, out=group.patches[k])
-                normalize_into(group.patches[k], group.batch[k])
-                geoms.append(geom)
+            states = [self._states[i] for i in group.indices]
+            geoms = self._crop_searches(frame, [st.center for st in states], [st.size for st in states], group.patches, group.batch)
             cls, ltrb = self.backend.track(group.features, group.batch)
             for k, i in enumerate(group.indices):
                 st = self._states[i]
