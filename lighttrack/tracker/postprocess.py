@@ -145,14 +145,21 @@ def track_step(
         blend = np.array([pred_w * rate + (1 - rate) * old[0], pred_h * rate + (1 - rate) * old[1]])
         new_size = old * (1 - rate) + rate * blend if double_smoothing else blend
 
-    width, height = image_wh
-    new_center[0] = max(0.0, min(float(width), new_center[0]))
-    new_center[1] = max(0.0, min(float(height), new_center[1]))
-    new_size[0] = max(min_size, min(float(width), new_size[0]))
-    new_size[1] = max(min_size, min(float(height), new_size[1]))
+    new_center, new_size = clamp_state(new_center, new_size, image_wh, min_size)
     if not (np.isfinite(new_center).all() and np.isfinite(new_size).all()):
         return Step(center.copy(), size.copy(), 0.0, row, col, 0.0, 0.0, valid=False)
     return Step(new_center, new_size, float(prob[row, col]), row, col, margin, float(rate), measured=measured)
+
+
+def clamp_state(center: np.ndarray, size: np.ndarray, image_wh: tuple[int, int], min_size: float) -> tuple[np.ndarray, np.ndarray]:
+    """A target's centre kept inside the frame and its size between ``min_size`` and the frame's
+    (in place, as the official tracker does after every step)."""
+    width, height = image_wh
+    center[0] = max(0.0, min(float(width), center[0]))
+    center[1] = max(0.0, min(float(height), center[1]))
+    size[0] = max(min_size, min(float(width), size[0]))
+    size[1] = max(min_size, min(float(height), size[1]))
+    return center, size
 
 
 def box_bias(predicted: np.ndarray, truth: np.ndarray) -> np.ndarray:

@@ -43,6 +43,12 @@ class Preset:
       network misses each object in its own consistent way; the first frame shows how.
     - ``vote_radius`` (not official; 0 off): the box is the score-weighted mean of the boxes of
       the (2r+1)² cells around the chosen one, which evens out one cell's regression noise.
+    - ``align`` (not official; False off): after the network's step, the target's first-frame
+      appearance is matched near the new box by normalised cross-correlation over a few scales
+      (:mod:`lighttrack.tracker.align`); where the best match correlates at least
+      ``align_threshold``, its box replaces the network's, within ``align_margin`` of the box's
+      longer side. The network still finds the target; the match places it to the pixel where
+      the target keeps its first look, and stands aside where it does not.
     - ``crop_mode`` "official": crop with integer corners, pad, then ``cv2.resize`` (bit-exact with
       the official tracker); "warp": one ``cv2.warpAffine`` per crop with the same geometry (faster,
       differs by about one grey level on some pixels).
@@ -64,9 +70,12 @@ class Preset:
     calibration: float = 0.0
     calibration_shift: float = 0.25
     vote_radius: int = 0
+    align: bool = False
+    align_threshold: float = 0.6
+    align_margin: float = 0.3
 
     def __post_init__(self) -> None:
-        for key in ("penalty_k", "window_influence", "lr", "small_target_ratio", "context_amount", "min_size", "calibration", "calibration_shift"):
+        for key in ("penalty_k", "window_influence", "lr", "small_target_ratio", "context_amount", "min_size", "calibration", "calibration_shift", "align_threshold", "align_margin"):
             value = getattr(self, key)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:
                 raise ConfigError(f"preset field {key!r} must be a number, got {value!r}")
@@ -86,7 +95,11 @@ class Preset:
                 raise ConfigError(f"preset field {key!r} must be an integer in [32, 1024], got {value!r}")
         if self.template_size >= self.small_size:
             raise ConfigError("template_size must be smaller than the search size")
-        for key in ("double_smoothing", "clamp_output_xy"):
+        if not -1.0 <= self.align_threshold <= 1.0:
+            raise ConfigError(f"align_threshold is a correlation and must lie in [-1, 1], got {self.align_threshold}")
+        if not 0.0 <= self.align_margin <= 2.0:
+            raise ConfigError(f"align_margin must lie in [0, 2], got {self.align_margin}")
+        for key in ("double_smoothing", "clamp_output_xy", "align"):
             if not isinstance(getattr(self, key), bool):
                 raise ConfigError(f"preset field {key!r} must be true or false")
         if not isinstance(self.vote_radius, int) or isinstance(self.vote_radius, bool) or not 0 <= self.vote_radius <= 3:
@@ -167,7 +180,7 @@ def preset_from_dict(data: Mapping[str, Any], default_name: str = "custom") -> P
     for key in ("small_size", "big_size", "template_size", "vote_radius"):
         if isinstance(data.get(key), float) and float(data[key]).is_integer():
             data[key] = int(data[key])
-    for key in ("penalty_k", "window_influence", "lr", "small_target_ratio", "context_amount", "min_size", "calibration", "calibration_shift"):
+    for key in ("penalty_k", "window_influence", "lr", "small_target_ratio", "context_amount", "min_size", "calibration", "calibration_shift", "align_threshold", "align_margin"):
         if isinstance(data.get(key), int) and not isinstance(data.get(key), bool):
             data[key] = float(data[key])
     return base.replace(**data)

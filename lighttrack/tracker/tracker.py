@@ -17,9 +17,10 @@ from typing import Any, Sequence
 import numpy as np
 
 from lighttrack.errors import InputError
+from lighttrack.tracker.align import TemplateAligner
 from lighttrack.tracker.backends import Backend, OnnxBackend, TorchBackend
 from lighttrack.tracker.crop import Cropper, fill_colour, normalize_into, search_geometry, template_side
-from lighttrack.tracker.postprocess import box_bias, result_box, sigmoid, track_step
+from lighttrack.tracker.postprocess import box_bias, clamp_state, result_box, sigmoid, track_step
 from lighttrack.tracker.presets import Preset, get_preset, stored_preset
 
 
@@ -100,6 +101,7 @@ class _State:
     search_size: int
     score: float = 1.0
     correction: np.ndarray | None = None  # the network's bias on this target (preset.calibration)
+    aligner: TemplateAligner | None = None  # its first-frame appearance (preset.align)
 
 
 class Tracker:
@@ -181,7 +183,8 @@ class Tracker:
             self._cropper.crop(frame, center[0], center[1], side, t, self._fill, out=z_patch)
             normalize_into(z_patch, z[i])
             search = p.search_size_for(size[0] * size[1], float(width * height))
-            states.append(_State(center, size, search))
+            aligner = TemplateAligner(frame, b, p.align_threshold, p.align_margin) if p.align else None
+            states.append(_State(center, size, search, aligner=aligner))
         features = self.backend.template(z)
         groups = []
         for search in sorted({s.search_size for s in states}):
@@ -285,6 +288,10 @@ class Tracker:
                     p.vote_radius,
                 )
                 st.center, st.size, st.score = step.center, step.size, step.score
+                if st.aligner is not None and step.valid:
+                    found = st.aligner.align(frame, st.center, st.size)
+                    if found is not None:
+                        st.center, st.size = clamp_state(found.center, found.size, (width, height), p.min_size)
         return [TrackResult(result_box(s.center, s.size, p.clamp_output_xy), s.score) for s in self._states]
 
     def state(self) -> list[tuple[np.ndarray, np.ndarray]]:
