@@ -43,7 +43,10 @@ def test_demo_runs_every_stage_and_a_rerun_skips_them(tmp_path: Path):
     assert (out / "search" / "pareto.json").is_file()
     assert (out / "retrain" / "final.pt").is_file()
     table = summary["stages"]["evaluate"]["table"]
-    assert set(table) == {"lighttrack-demo", "kcf"}
+    # the demo's network with its stored preset (template alignment on) and alone, without it
+    assert set(table) == {"lighttrack-demo", "lighttrack-demo-network-only", "kcf"}
+    run_info = json.loads((out / "evaluate" / "lighttrack-demo-network-only" / "run.json").read_text())
+    assert run_info["preset"] == "aligned-network-only"
     assert all(0.0 <= v["auc"] <= 1.0 for v in table.values())
     assert (out / "export" / "onnx" / "track.onnx").is_file()
     assert (out / "track" / "bigbuckbunny.mp4").stat().st_size > 0

@@ -130,3 +130,23 @@ def test_each_target_keeps_its_own_reference(clip):
     multi.init_many(frames[0], [truth[0], decoy])
     together = [multi.update_many(f)[0].box for f in frames[1:6]]
     assert np.allclose(alone, together, atol=1e-6)
+
+
+def test_alignment_can_be_switched_per_tracker_and_on_the_command_line():
+    import argparse
+
+    from lighttrack.cli.track import build_tracker
+
+    assert Tracker.from_weights("lighttrack-mobile", preset="default_even", align=True).preset.align
+    assert not Tracker.from_weights("lighttrack-mobile", preset="default_even").preset.align
+    base = dict(onnx=None, int8=False, weights=None, arch="lighttrack-mobile", preset="default_even", device="cpu",
+                threads=1, spin=False, fast=False)
+    assert build_tracker(argparse.Namespace(**base, align=True)).preset.align
+    assert not build_tracker(argparse.Namespace(**base, align=False)).preset.align
+    assert not build_tracker(argparse.Namespace(**base, align=None)).preset.align  # the preset's own choice
+
+
+def test_alignment_fields_are_tunable():
+    from lighttrack.eval.tune import search_space
+
+    assert set(search_space(["align_threshold", "align_margin"])) == {"align_threshold", "align_margin"}

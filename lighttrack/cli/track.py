@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import time
 from pathlib import Path
 
@@ -28,6 +29,9 @@ def register(subparsers) -> None:
     p.add_argument("--preset", default=None, help="hyperparameter preset name (default, vot2019, default_even, *-corrected) or a "
                    ".yaml/.json preset file (default: the preset the weights carry — the shipped ones carry their tuned "
                    "preset — else 'default')")
+    p.add_argument("--align", action=argparse.BooleanOptionalAction, default=None,
+                   help="refine each box by matching the target's first-frame look (default: as the preset says; the "
+                   "shipped weights' presets align)")
     p.add_argument("--fast", action="store_true", help="crop with one warpAffine instead of the official crop+resize (not bit-exact with the official tracker)")
     p.add_argument("--device", default="cpu", help="PyTorch device: cpu, cuda, cuda:N or auto (default cpu)")
     p.add_argument("--threads", type=int, default=None, help="CPU threads for the network (default: one per core)")
@@ -62,7 +66,7 @@ def build_tracker(args):
     preset = args.preset
     mode = "warp" if getattr(args, "fast", False) else None
     if args.onnx:
-        return Tracker.from_onnx(args.onnx, preset=preset, threads=args.threads, int8=args.int8, spin=args.spin, crop_mode=mode)
+        return Tracker.from_onnx(args.onnx, preset=preset, threads=args.threads, int8=args.int8, spin=args.spin, crop_mode=mode, align=getattr(args, "align", None))
     if args.int8:
         raise InputError("--int8 needs --onnx DIR (export with 'lighttrack export onnx --int8')")
     weights = args.weights or default_weights(args.arch)
@@ -71,7 +75,7 @@ def build_tracker(args):
             "no trained LightTrack weights ship with this version yet: pass --weights CHECKPOINT "
             "(ours or the official LightTrackM.pth) or --onnx DIR (from 'lighttrack export onnx')"
         )
-    return Tracker.from_weights(weights, preset=preset, device=args.device, arch=args.arch, threads=args.threads, crop_mode=mode)
+    return Tracker.from_weights(weights, preset=preset, device=args.device, arch=args.arch, threads=args.threads, crop_mode=mode, align=getattr(args, "align", None))
 
 
 def _box_paths(path: str, count: int) -> list[Path]:

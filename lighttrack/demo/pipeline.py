@@ -33,6 +33,18 @@ STAGES = ("supernet", "search", "retrain", "evaluate", "export", "track", "repor
 RETRAINED = "lighttrack-demo"  # run name of the network the demo itself found and trained
 PRETRAINED = "lighttrack-mobile-shipped"  # run name of the shipped pretrained weights
 PRETRAINED_SEARCHED = "lighttrack-m300-shipped"  # run name of our shipped searched model
+NETWORK_ONLY = "-network-only"  # suffix of a row tracked without template alignment (Preset.align)
+
+
+def _without_alignment(weights: str):
+    """The preset a weights file carries with template alignment off; None when it does not align."""
+    from lighttrack.nn.checkpoint import read_checkpoint
+    from lighttrack.tracker.presets import stored_preset
+
+    preset = stored_preset(read_checkpoint(weights)) if Path(weights).is_file() else None
+    if preset is None or not preset.align:
+        return None
+    return preset.replace(name=f"{preset.name}{NETWORK_ONLY}", align=False)
 
 
 def _log(msg: str) -> None:
@@ -241,16 +253,20 @@ class Demo:
                 "pairs": s.retrain_steps * s.retrain_batch, "loss": _last_loss(self.out / "retrain")}
 
     # ------------------------------------------------------------------ 4. evaluate
-    def trackers(self) -> list[tuple[str, str]]:
-        rows = [(RETRAINED, str(self.out / "retrain" / "final.pt"))]
+    def trackers(self) -> list[tuple[str, str, Any]]:
+        """(run name, tracker spec, preset) rows; preset None: the one the weights carry."""
+        rows = [(RETRAINED, str(self.out / "retrain" / "final.pt"), None)]
         if self.s.use_pretrained:
             for run_name, model in ((PRETRAINED, "lighttrack-mobile"), (PRETRAINED_SEARCHED, "lighttrack-m300")):
                 w = A.pretrained_weights(model)
                 if w is not None:
-                    rows.append((run_name, str(w)))
+                    rows.append((run_name, str(w), None))
                 else:
                     self.log(f"    no shipped {model} weights found: skipping that row")
-        rows += [(b, b) for b in self.s.baselines]
+        if self.s.network_only_rows:
+            rows += [(f"{name}{NETWORK_ONLY}", spec, _without_alignment(spec)) for name, spec, _ in list(rows)
+                     if name in (RETRAINED, PRETRAINED) and _without_alignment(spec) is not None]
+        rows += [(b, b, None) for b in self.s.baselines]
         return rows
 
     def stage_evaluate(self) -> dict:
@@ -260,10 +276,10 @@ class Demo:
         dataset = self.eval_dataset()
         protocol = protocol_for("folder")
         table = {}
-        for name, spec in self.trackers():
+        for name, spec, preset in self.trackers():
             run_dir = self.out / "evaluate" / name
             self.log(f"    {name}: {len(dataset.names)} clips x {self.s.still_length} frames")
-            run_benchmark(dataset, spec, run_dir, protocol, progress=self.progress,
+            run_benchmark(dataset, spec, run_dir, protocol, preset=preset, progress=self.progress,
                           dataset_info={"format": "stills", "root": "lighttrack/assets/demo/stills", "split": None})
             res = evaluate_run(dataset, run_dir, protocol)
             sm = res.get("summary", {})

@@ -40,11 +40,14 @@ class DemoSettings:
     retrain_batch: int = 8
     retrain_lr: float = 0.02
     # the tracker preset the retrained weights carry (and are evaluated, exported and run with):
-    # first-frame calibration suits a network trained for a minute
-    retrain_preset: str = "calibrated"
+    # first-frame calibration suits a network trained for a minute, and aligning each box to the
+    # target's first-frame look places it to the pixel where the target keeps that look
+    retrain_preset: str = "aligned"
     # -- 4. evaluation
     baselines: tuple[str, ...] = ("kcf", "csrt", "static")  # static: the first box forever (a floor)
     use_pretrained: bool = True  # add a row for the shipped LightTrack-Mobile weights, when present
+    # also score the demo's network (and shipped Mobile) without template alignment: the network alone
+    network_only_rows: bool = True
     # the supernet inherits the first of these shipped models that is present (needs use_pretrained)
     inherit_from: tuple[str, ...] = ("lighttrack-m300", "lighttrack-mobile")
     # -- 5./6. export and the real clip

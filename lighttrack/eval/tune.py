@@ -31,6 +31,8 @@ SEARCH_SPACE = {
 OPTIONAL_SPACE = {
     "calibration": (0.0, 1.0),
     "calibration_shift": (0.0, 0.5),
+    "align_threshold": (0.3, 0.95),  # only matters where the base preset aligns
+    "align_margin": (0.1, 1.5),
 }
 
 

@@ -143,6 +143,8 @@ PRESETS: dict[str, Preset] = {
     # default_even with first-frame calibration and box voting: for networks trained briefly
     # (the demo's), whose boxes miss each object in a consistent way
     "calibrated": _DEFAULT.replace(name="calibrated", template_size=128, calibration=1.0, vote_radius=1),
+    # calibrated, with each box aligned to the target's first-frame look (the demo's network)
+    "aligned": _DEFAULT.replace(name="aligned", template_size=128, calibration=1.0, vote_radius=1, align=True),
     "default-corrected": _DEFAULT.corrected(),
     "vot2019-corrected": _VOT2019.corrected(),
 }

@@ -111,10 +111,12 @@ class Tracker:
     ``Tracker(net_or_backend, preset=...)``.
     """
 
-    def __init__(self, net_or_backend: Any, preset: str | os.PathLike | Preset = "default", device: str = "cpu", crop_mode: str | None = None) -> None:
+    def __init__(self, net_or_backend: Any, preset: str | os.PathLike | Preset = "default", device: str = "cpu", crop_mode: str | None = None, align: bool | None = None) -> None:
         self.preset = get_preset(preset)
         if crop_mode is not None:
             self.preset = self.preset.replace(crop_mode=crop_mode)
+        if align is not None:  # switch the preset's template alignment on or off
+            self.preset = self.preset.replace(align=bool(align))
         if hasattr(net_or_backend, "track") and hasattr(net_or_backend, "take"):
             self.backend: Backend = net_or_backend
         else:
