@@ -66,6 +66,24 @@ def parse_tracker(text: str) -> tuple[str, str, str]:
     return name, spec, preset or None  # None: the preset the weights carry, else "default"
 
 
+def network_only_row(tracker: tuple):
+    """(NAME-network-only, spec, preset without alignment) for a LightTrack tracker whose preset
+    aligns; None for anything else."""
+    from lighttrack.errors import LightTrackError
+    from lighttrack.nn.checkpoint import read_checkpoint
+    from lighttrack.tracker.presets import get_preset, network_only, stored_preset
+    from lighttrack.tracker.tracker import weights_file
+
+    name, spec, preset = tracker
+    try:
+        chosen = get_preset(preset) if preset else stored_preset(read_checkpoint(weights_file(spec)))
+    except LightTrackError:  # a baseline, an ONNX folder or anything else without weights
+        return None
+    if chosen is None or not chosen.align:
+        return None
+    return f"{name}-network-only", spec, network_only(chosen)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--tracker", action="append", required=True,
@@ -77,6 +95,9 @@ def main(argv=None) -> int:
     p.add_argument("--validation", metavar="DIR", help="also score the validation clips of the training photos in DIR")
     p.add_argument("--synthetic", type=int, default=0, metavar="N",
                    help="also score N synthetic clips of a seed no training run used (unseen objects)")
+    p.add_argument("--network-only", action="store_true",
+                   help="also score every LightTrack tracker whose preset aligns without template alignment "
+                        "(row NAME-network-only): what the network's own boxes score")
     p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     p.add_argument("--work", default="runs/heldout", help="result files (a rerun resumes; default runs/heldout)")
     p.add_argument("--out", help="also write the JSON here")
@@ -96,12 +117,14 @@ def main(argv=None) -> int:
         splits += [(f"validation-{c}", c, lambda c=c: validation_clips(args.validation, c, args.frames)) for c in cameras]
     if args.synthetic:
         splits.append(("synthetic-unseen", "synthetic", lambda: synthetic_clips(args.synthetic, args.frames)))
+    trackers = [parse_tracker(text) for text in args.tracker]
+    if args.network_only:
+        trackers += [row for row in map(network_only_row, trackers) if row is not None]
     result: dict = {"frames_per_clip": args.frames, "threads": args.threads, "splits": {}}
     for split, camera, make in splits:
         dataset = make()
         table = {}
-        for text in args.tracker:
-            name, spec, preset = parse_tracker(text)
+        for name, spec, preset in trackers:
             run_dir = Path(args.work) / split / name
             t0 = time.perf_counter()
             run_benchmark(dataset, spec, run_dir, protocol, preset=preset, progress=False,

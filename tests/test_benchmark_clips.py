@@ -1,4 +1,5 @@
-"""The unseen synthetic clips of benchmarks/heldout.py: a seed no training run or demo draws from."""
+"""benchmarks/heldout.py: the unseen synthetic clips (a seed no training run or demo draws from)
+and the network-only rows."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from heldout import UNSEEN_SYNTHETIC_SEED, synthetic_clips  # noqa: E402
+from heldout import UNSEEN_SYNTHETIC_SEED, network_only_row, synthetic_clips  # noqa: E402
 
 
 def _synthetic_seeds(node) -> set[int]:
@@ -47,3 +48,16 @@ def test_synthetic_clips_are_named_tracks_with_boxes():
     assert boxes.shape == (8, 4) and np.isfinite(boxes).all() and (boxes[:, 2:] > 0).all()
     again = synthetic_clips(3, 8)
     assert np.array_equal(again[again.names[0]].frame(0), frame)  # seeded: the same clips every time
+
+
+def test_network_only_rows_are_added_for_aligning_lighttrack_trackers_only():
+    from lighttrack.tracker import Tracker
+    from lighttrack.tracker.presets import get_preset
+
+    name, spec, preset = network_only_row(("mobile", "lighttrack-mobile", None))  # its stored preset aligns
+    assert name == "mobile-network-only" and spec == "lighttrack-mobile" and not preset.align
+    assert preset.penalty_k == Tracker.from_weights("lighttrack-mobile").preset.penalty_k  # the rest is kept
+    named = network_only_row(("m", "lighttrack-mobile", "aligned"))[2]  # an explicit preset wins
+    assert named == get_preset("aligned").replace(align=False, name="aligned-network-only")
+    assert network_only_row(("m", "lighttrack-mobile", "calibrated")) is None  # does not align
+    assert network_only_row(("kcf", "kcf", None)) is None

@@ -77,3 +77,18 @@ def test_package_keeps_the_provenance_record_but_not_training_state(tmp_path):
     data = read_checkpoint(package(src, tmp_path / "half.pt"))
     assert data["reg_head_finetune"] == record
     assert "optimizer" not in data
+
+
+@pytest.mark.parametrize("model", ["lighttrack-mobile", "lighttrack-m300"])
+def test_shipped_weights_carry_the_preset_file_they_were_tuned_with(model):
+    """The preset inside each shipped file is the one in configs/presets (whose record says how it
+    was chosen), so the two cannot drift apart."""
+    from pathlib import Path
+
+    from lighttrack.tracker.presets import load_preset
+
+    preset_file = Path(__file__).resolve().parents[1] / "configs" / "presets" / f"{model}.yaml"
+    if not preset_file.is_file():
+        pytest.skip(f"{preset_file} is not in this checkout")
+    carried = Tracker.from_weights(model).preset
+    assert carried == load_preset(preset_file)

@@ -150,3 +150,13 @@ def test_alignment_fields_are_tunable():
     from lighttrack.eval.tune import search_space
 
     assert set(search_space(["align_threshold", "align_margin"])) == {"align_threshold", "align_margin"}
+
+
+def test_network_only_turns_alignment_off_and_says_so():
+    from lighttrack.tracker.presets import network_only
+
+    aligned = get_preset("aligned")
+    assert aligned.align and aligned.calibration == 1.0
+    alone = network_only(aligned)
+    assert not alone.align and alone.name == "aligned-network-only"
+    assert alone.replace(align=True, name="aligned") == aligned and network_only(alone) == alone

@@ -39,12 +39,10 @@ NETWORK_ONLY = "-network-only"  # suffix of a row tracked without template align
 def _without_alignment(weights: str):
     """The preset a weights file carries with template alignment off; None when it does not align."""
     from lighttrack.nn.checkpoint import read_checkpoint
-    from lighttrack.tracker.presets import stored_preset
+    from lighttrack.tracker.presets import network_only, stored_preset
 
     preset = stored_preset(read_checkpoint(weights)) if Path(weights).is_file() else None
-    if preset is None or not preset.align:
-        return None
-    return preset.replace(name=f"{preset.name}{NETWORK_ONLY}", align=False)
+    return network_only(preset) if preset is not None and preset.align else None
 
 
 def _log(msg: str) -> None:

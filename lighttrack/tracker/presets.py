@@ -232,6 +232,12 @@ def stored_preset(record: Mapping[str, Any]) -> "Preset | None":
     return preset_from_dict(fields_, default_name="stored")
 
 
+def network_only(preset: Preset) -> Preset:
+    """The same preset with template alignment off: what the network's own boxes score."""
+    suffix = "-network-only"
+    return preset.replace(name=preset.name if preset.name.endswith(suffix) else f"{preset.name}{suffix}", align=False)
+
+
 def save_preset(preset: Preset, path: "str | os.PathLike") -> Path:
     """Write a preset as YAML or JSON (by suffix), atomically."""
     from lighttrack.io import atomic_write_json, atomic_write_text
