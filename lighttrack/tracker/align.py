@@ -76,6 +76,10 @@ class TemplateAligner:
         x, y, w, h = (float(v) for v in box)
         found = crop_region(frame, x, y, x + w, y + h)
         self.reference = rgb_to_grey(found[0]) if found is not None else np.zeros((1, 1), np.float32)
+        longest = max(self.reference.shape)
+        if longest > 2 * MATCH_SIDE:  # templates never exceed MATCH_SIDE px: keep twice that, once
+            keep = 2 * MATCH_SIDE / longest
+            self.reference = cv2.resize(self.reference, (max(1, round(self.reference.shape[1] * keep)), max(1, round(self.reference.shape[0] * keep))), interpolation=cv2.INTER_AREA)
         self.size0 = np.array([w, h], np.float64)
         self.threshold = float(threshold)
         self.margin = float(margin)
@@ -100,9 +104,10 @@ class TemplateAligner:
             return None
         region, ox, oy = cropped
         factor = min(1.0, MATCH_SIDE / float(np.max(reach)))
-        search = rgb_to_grey(region)
-        if factor < 1.0:
-            search = cv2.resize(search, (max(1, round(search.shape[1] * factor)), max(1, round(search.shape[0] * factor))), interpolation=cv2.INTER_AREA)
+        search = region
+        if factor < 1.0:  # shrink the colour pixels first: converting fewer of them is cheaper
+            search = cv2.resize(region, (max(1, round(region.shape[1] * factor)), max(1, round(region.shape[0] * factor))), interpolation=cv2.INTER_AREA)
+        search = rgb_to_grey(search)
         fx, fy = search.shape[1] / region.shape[1], search.shape[0] / region.shape[0]
         found = []
         for step in LOG_SCALE_STEPS:
