@@ -95,6 +95,21 @@ def test_onnx_and_torch_calibrate_alike(exported, net, frames):
     np.testing.assert_allclose(runs[0][1], runs[1][1], atol=0.05)
 
 
+def test_onnx_and_torch_align_alike(exported, net, frames):
+    """Template alignment runs on the frame, after either backend's step: the same boxes."""
+    from lighttrack.tracker.backends import TorchBackend
+
+    outdir, _ = exported
+    preset = get_preset("aligned")
+    onnx_tracker = Tracker.from_onnx(outdir, preset="default_even", threads=1, align=True)
+    assert onnx_tracker.preset.align
+    runs = []
+    for tracker in (Tracker.from_onnx(outdir, preset=preset, threads=1), Tracker(TorchBackend(net), preset=preset)):
+        tracker.init(frames[0], [150, 113, 20, 14])
+        runs.append(np.array([tracker.update(f).box for f in frames[1:6]]))
+    np.testing.assert_allclose(runs[0], runs[1], atol=0.05)
+
+
 def test_missing_or_bad_onnx_folder(tmp_path):
     with pytest.raises(CheckpointError, match="export onnx"):
         Tracker.from_onnx(tmp_path)
