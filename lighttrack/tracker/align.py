@@ -22,6 +22,9 @@ import numpy as np
 MATCH_SIDE = 48
 # Scales tried around the current one, as log ratios: +-8 % covers a fast zoom between two frames.
 LOG_SCALE_STEPS = np.array([-0.08, -0.04, 0.0, 0.04, 0.08])
+# The reference is kept at most this long (shrunk once at init): each frame's five templates are
+# cut from it, so a huge target costs no more per frame than a 192 px one.
+REFERENCE_SIDE = 4 * MATCH_SIDE
 MIN_TEMPLATE_SIDE = 6  # below this many pixels a correlation peak means nothing
 
 
@@ -77,8 +80,8 @@ class TemplateAligner:
         found = crop_region(frame, x, y, x + w, y + h)
         self.reference = rgb_to_grey(found[0]) if found is not None else np.zeros((1, 1), np.float32)
         longest = max(self.reference.shape)
-        if longest > 2 * MATCH_SIDE:  # templates never exceed MATCH_SIDE px: keep twice that, once
-            keep = 2 * MATCH_SIDE / longest
+        if longest > REFERENCE_SIDE:  # templates never exceed MATCH_SIDE px: shrink once, not per frame
+            keep = REFERENCE_SIDE / longest
             self.reference = cv2.resize(self.reference, (max(1, round(self.reference.shape[1] * keep)), max(1, round(self.reference.shape[0] * keep))), interpolation=cv2.INTER_AREA)
         self.size0 = np.array([w, h], np.float64)
         self.threshold = float(threshold)
@@ -104,10 +107,9 @@ class TemplateAligner:
             return None
         region, ox, oy = cropped
         factor = min(1.0, MATCH_SIDE / float(np.max(reach)))
-        search = region
-        if factor < 1.0:  # shrink the colour pixels first: converting fewer of them is cheaper
-            search = cv2.resize(region, (max(1, round(region.shape[1] * factor)), max(1, round(region.shape[0] * factor))), interpolation=cv2.INTER_AREA)
-        search = rgb_to_grey(search)
+        search = rgb_to_grey(region)
+        if factor < 1.0:
+            search = cv2.resize(search, (max(1, round(search.shape[1] * factor)), max(1, round(search.shape[0] * factor))), interpolation=cv2.INTER_AREA)
         fx, fy = search.shape[1] / region.shape[1], search.shape[0] / region.shape[0]
         found = []
         for step in LOG_SCALE_STEPS:
