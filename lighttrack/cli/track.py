@@ -26,7 +26,7 @@ def register(subparsers) -> None:
     src.add_argument("--onnx", metavar="DIR", help="folder written by 'lighttrack export onnx'")
     p.add_argument("--int8", action="store_true", help="with --onnx: use the INT8 per-frame graph")
     p.add_argument("--arch", default="lighttrack-mobile", help="architecture for a bare state dict (default lighttrack-mobile)")
-    p.add_argument("--preset", default=None, help="hyperparameter preset name (default, vot2019, default_even, *-corrected) or a "
+    p.add_argument("--preset", default=None, help="hyperparameter preset name (default, vot2019, default_even, calibrated, aligned, *-corrected) or a "
                    ".yaml/.json preset file (default: the preset the weights carry — the shipped ones carry their tuned "
                    "preset — else 'default')")
     p.add_argument("--align", action=argparse.BooleanOptionalAction, default=None,

@@ -262,8 +262,8 @@ class Demo:
                 else:
                     self.log(f"    no shipped {model} weights found: skipping that row")
         if self.s.network_only_rows:
-            rows += [(f"{name}{NETWORK_ONLY}", spec, _without_alignment(spec)) for name, spec, _ in list(rows)
-                     if name in (RETRAINED, PRETRAINED) and _without_alignment(spec) is not None]
+            alone = [(f"{name}{NETWORK_ONLY}", spec, _without_alignment(spec)) for name, spec, _ in rows if name in (RETRAINED, PRETRAINED)]
+            rows += [row for row in alone if row[2] is not None]
         rows += [(b, b, None) for b in self.s.baselines]
         return rows
 

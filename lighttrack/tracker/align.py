@@ -7,7 +7,11 @@ appearance places it to a fraction of a pixel and finds its scale. Where it no l
 deformed, turned, or is hidden), the best correlation falls under a gate and the network's box
 stands, so the network still does the finding and the alignment only the last pixels.
 
-Pure functions and one small class on grey numpy images; no state outside the aligner.
+One scale serves both sides: an aligned box keeps the first frame's aspect ratio (the network's
+boxes are the ones that can change it).
+
+Pure functions and one small class on RGB numpy frames (matched in grey); no state outside the
+aligner.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ import cv2
 import numpy as np
 
 # The reference is matched at most this many pixels on its longer side: enough texture for a
-# decisive correlation peak, and a few hundred microseconds per frame whatever the target's size.
+# decisive correlation peak, and under a millisecond per frame for most targets
+# (benchmarks/align_speed.py).
 MATCH_SIDE = 48
 # Scales tried around the current one, as log ratios: +-8 % covers a fast zoom between two frames.
 LOG_SCALE_STEPS = np.array([-0.08, -0.04, 0.0, 0.04, 0.08])
