@@ -27,9 +27,6 @@ import numpy as np
 MATCH_SIDE = 48
 # Scales tried around the current one, as log ratios: +-8 % covers a fast zoom between two frames.
 LOG_SCALE_STEPS = np.array([-0.08, -0.04, 0.0, 0.04, 0.08])
-# The reference is kept at most this long (shrunk once at init): each frame's five templates are
-# cut from it, so a huge target costs no more per frame than a 192 px one.
-REFERENCE_SIDE = 4 * MATCH_SIDE
 MIN_TEMPLATE_SIDE = 6  # below this many pixels a correlation peak means nothing
 
 
@@ -84,10 +81,6 @@ class TemplateAligner:
         x, y, w, h = (float(v) for v in box)
         found = crop_region(frame, x, y, x + w, y + h)
         self.reference = rgb_to_grey(found[0]) if found is not None else np.zeros((1, 1), np.float32)
-        longest = max(self.reference.shape)
-        if longest > REFERENCE_SIDE:  # templates never exceed MATCH_SIDE px: shrink once, not per frame
-            keep = REFERENCE_SIDE / longest
-            self.reference = cv2.resize(self.reference, (max(1, round(self.reference.shape[1] * keep)), max(1, round(self.reference.shape[0] * keep))), interpolation=cv2.INTER_AREA)
         self.size0 = np.array([w, h], np.float64)
         self.threshold = float(threshold)
         self.margin = float(margin)
