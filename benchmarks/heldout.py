@@ -70,13 +70,12 @@ def network_only_row(tracker: tuple):
     """(NAME-network-only, spec, preset without alignment) for a LightTrack tracker whose preset
     aligns; None for anything else."""
     from lighttrack.errors import LightTrackError
-    from lighttrack.nn.checkpoint import read_checkpoint
-    from lighttrack.tracker.presets import get_preset, network_only, stored_preset
-    from lighttrack.tracker.tracker import weights_file
+    from lighttrack.tracker.presets import get_preset, network_only
+    from lighttrack.tracker.tracker import carried_preset
 
     name, spec, preset = tracker
     try:
-        chosen = get_preset(preset) if preset else stored_preset(read_checkpoint(weights_file(spec)))
+        chosen = get_preset(preset) if preset else carried_preset(spec)
     except LightTrackError:  # a baseline, an ONNX folder or anything else without weights
         return None
     if chosen is None or not chosen.align:

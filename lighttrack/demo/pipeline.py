@@ -38,10 +38,10 @@ NETWORK_ONLY = "-network-only"  # suffix of a row tracked without template align
 
 def _without_alignment(weights: str):
     """The preset a weights file carries with template alignment off; None when it does not align."""
-    from lighttrack.nn.checkpoint import read_checkpoint
-    from lighttrack.tracker.presets import network_only, stored_preset
+    from lighttrack.tracker.presets import network_only
+    from lighttrack.tracker.tracker import carried_preset
 
-    preset = stored_preset(read_checkpoint(weights)) if Path(weights).is_file() else None
+    preset = carried_preset(weights) if Path(weights).is_file() else None
     return network_only(preset) if preset is not None and preset.align else None
 
 

@@ -343,6 +343,14 @@ def network_from_weights(path_or_name: str | os.PathLike, arch: str = "lighttrac
     return lighttrack.build(name, weights=data, source=repr(str(path))), data
 
 
+def carried_preset(path_or_name: str | os.PathLike) -> Preset | None:
+    """The preset a checkpoint file or a shipped model's weights carry (None: they carry none),
+    read without building the network."""
+    from lighttrack.nn.checkpoint import read_checkpoint
+
+    return stored_preset(read_checkpoint(weights_file(path_or_name)))
+
+
 def default_weights(name: str = "lighttrack-mobile") -> Path | None:
     """Bundled weights for a registered model, when a release ships them (lighttrack/assets/).
 
