@@ -6,6 +6,8 @@ factory that turns a ``--tracker`` argument into a tracker.
 * ``kcf`` / ``csrt``: OpenCV's KCF and CSRT (opencv-contrib); frames arrive RGB and are
   converted to BGR here, at the edge.
 * ``static``: repeats the initial box (a zero-motion floor every tracker should beat).
+* ``nanotrack:DIR``: the pretrained peer NanoTrack v2 from its two ONNX files in ``DIR``, run by
+  OpenCV's TrackerNano (``lighttrack.eval.peers``).
 * a checkpoint file: ``lighttrack.tracker.Tracker.from_weights(path, preset=...)``.
 * a folder of exported ONNX graphs: ``Tracker.from_onnx(dir, preset=...)``.
 * a registered model name with shipped weights (``lighttrack-mobile``, ``lighttrack-m300``).
@@ -135,6 +137,10 @@ def describe_tracker(spec: str) -> str:
     s = str(spec)
     if s.lower() in BUILTIN_TRACKERS:
         return s.lower()
+    from lighttrack.eval.peers import is_peer_spec
+
+    if is_peer_spec(s):
+        return "nanotrack"
     p = Path(s).expanduser()
     if p.is_dir():
         return "onnx"
@@ -159,6 +165,10 @@ def make_tracker(spec: str, preset: Any = None):
         return OpenCVTracker(low)
     if low == "static":
         return StaticTracker()
+    from lighttrack.eval.peers import is_peer_spec, make_peer
+
+    if is_peer_spec(s):  # before module:factory, which would read "nanotrack:DIR" as a module
+        return make_peer(s)
     path = Path(s).expanduser()
     if path.exists():
         try:
@@ -182,8 +192,8 @@ def make_tracker(spec: str, preset: Any = None):
             raise InputError(f"cannot import tracker factory {s!r}: {err}") from err
         return factory(preset=preset) if preset is not None else factory()
     raise InputError(
-        f"--tracker {s!r} is neither {', '.join(BUILTIN_TRACKERS)}, an existing checkpoint file or "
-        "ONNX folder, a model with shipped weights, nor a module:factory")
+        f"--tracker {s!r} is neither {', '.join(BUILTIN_TRACKERS)}, nanotrack:DIR, an existing checkpoint "
+        "file or ONNX folder, a model with shipped weights, nor a module:factory")
 
 
 def tracker_is_deterministic(tracker) -> bool:
