@@ -76,6 +76,22 @@ def rows_to_boxes(rows: list[list[float] | None], poly_mode: str = "minmax") -> 
     return boxes, bad
 
 
+def to_zero_based(boxes: np.ndarray, box_base: int = 0) -> np.ndarray:
+    """Boxes whose x, y count pixels from ``box_base`` converted to lighttrack's 0-based pixels.
+
+    lighttrack's boxes are 0-based: the top-left pixel of a frame is (0, 0). MATLAB-era
+    benchmarks (OTB, UAV123, UAVDT, DTB70) count from 1, so their x, y are one more than ours;
+    width and height do not change. This is the one place such a shift is made: every reader
+    with a ``box_base`` option (``folder``, ``realvideo``) calls it. NaN rows stay NaN.
+    """
+    if box_base not in (0, 1):
+        raise ValueError(f"box_base must be 0 or 1, not {box_base!r}")
+    out = np.array(boxes, dtype=np.float64, copy=True).reshape(-1, 4)
+    if box_base:
+        out[:, :2] -= box_base
+    return out
+
+
 def read_boxes(path: str | Path, poly_mode: str = "minmax") -> tuple[np.ndarray, list[Problem]]:
     """Read a ground-truth file of x,y,w,h (or polygon) rows with any delimiter."""
     path = Path(path)

@@ -81,6 +81,7 @@ DATASET_PROTOCOL = {
     "vot": "vot-supervised",
     "davis": "ope",
     "folder": "ope",
+    "realvideo": "ope",
     "vid": "ope",
     "synthetic": "ope",
     "coco": "ope",

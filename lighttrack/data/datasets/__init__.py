@@ -20,6 +20,7 @@ FORMATS: dict[str, str] = {
     "coco": "lighttrack.data.datasets.coco:CocoDataset",
     "vid": "lighttrack.data.datasets.vid:VidDataset",
     "folder": "lighttrack.data.datasets.folder:FolderDataset",
+    "realvideo": "lighttrack.data.datasets.realvideo:RealVideoDataset",
     "synthetic": "lighttrack.data.synthetic:SyntheticDataset",
     "stills": "lighttrack.data.stills:StillsDataset",
     "cache": "lighttrack.data.datasets.cache:CacheDataset",
@@ -95,6 +96,9 @@ def detect_format(root) -> str:
         return "lasot"
     if any_child(lambda p: (p / "groundtruth.txt").is_file()) or (r / "groundtruth.txt").is_file():
         return "folder"
+    if any_child(lambda p: any_child(lambda q: (q / "meta.json").is_file() and (q / "groundtruth.txt").is_file(),
+                                     [c for c in p.iterdir() if c.is_dir()])):
+        return "realvideo"  # <bench>/<seq>/{groundtruth.txt, meta.json}: ../shared/realvideo/build.py
     if any_child(lambda p: any_child(lambda q: (q / "groundtruth.txt").is_file(), [c for c in p.iterdir() if c.is_dir()])):
         return "folder"
     raise DataError(f"cannot tell the layout of {r}; pass --format (one of {', '.join(FORMATS)})")

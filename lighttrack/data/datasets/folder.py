@@ -4,13 +4,16 @@ Anything a user records themselves fits it; DAVIS-2016 in ../shared/data uses it
 ``<root>/<split>/<seq>``. GT rows are ``x,y,w,h`` with comma, tab or space delimiters and ``nan``
 rows where the target is absent. Frames may also sit directly in ``<seq>/``; ``root`` may itself
 be a single sequence.
+
+Boxes are 0-based pixels unless ``box_base=1`` says the file counts from 1 (OTB/UAV123-style
+MATLAB coordinates); ``annotations.to_zero_based`` then shifts them once, as they are read.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from lighttrack.data.annotations import list_frames, read_boxes
+from lighttrack.data.annotations import list_frames, read_boxes, to_zero_based
 from lighttrack.data.datasets.base import Dataset
 from lighttrack.data.datasets.common import child_dirs, video_sequence
 from lighttrack.data.sequence import Sequence
@@ -27,8 +30,12 @@ class FolderDataset(Dataset):
     format = "folder"
     layout = "<root>[/<split>]/<seq>/img/*.jpg + <root>[/<split>]/<seq>/groundtruth.txt"
 
-    def __init__(self, root, split: str | None = None) -> None:
+    def __init__(self, root, split: str | None = None, box_base: int = 0) -> None:
         super().__init__(root, split)
+        if box_base not in (0, 1):
+            raise DataError(f"{self.format}: box_base must be 0 (0-based pixels) or 1 (1-based, MATLAB), "
+                            f"not {box_base!r}")
+        self.box_base = int(box_base)
         base = self._require_dir(self.root)
         if split:
             base = self._require_dir(base / split, f"split {split!r}")
@@ -57,4 +64,5 @@ class FolderDataset(Dataset):
         frames = list_frames(seq_dir / "img") or list_frames(seq_dir)
         gt = next(seq_dir / n for n in GT_NAMES if (seq_dir / n).is_file())
         boxes, problems = read_boxes(gt)
-        return video_sequence(name, frames, boxes, problems, meta={"dir": str(seq_dir)})
+        return video_sequence(name, frames, to_zero_based(boxes, self.box_base), problems,
+                              meta={"dir": str(seq_dir)})

@@ -1,0 +1,162 @@
+"""The real-video split: validation clips no weights ever train on, and the training clips.
+
+Two sources of real video with boxes, each found through one environment variable:
+
+* ``LIGHTTRACK_REALVIDEO``: the clips ``../shared/realvideo/build.py`` builds (UAV123 at 10 fps,
+  UAVDT, DTB70, two others), read with the ``realvideo`` format (1-based boxes shifted to 0-based);
+  clips named ``<bench>/<seq>``.
+* ``LIGHTTRACK_DAVIS``: DAVIS-2016 in the folder layout (``../shared/data/davis2016``, 0-based
+  boxes), read with the ``folder`` format; clips named ``<split>/<seq>``.
+
+``lighttrack/data/splits/realvideo_split.txt`` assigns every clip of both sources to ``train`` or
+``val``. A clip on disk that the file does not list, or a listed clip missing on disk, is a
+``DataError``: the validation split is exactly the recorded one or nothing.
+
+    from lighttrack.data.realvideo import open_realvideo_split
+    val = open_realvideo_split("val")            # roots from the two environment variables
+    seq = val["realvideo/DTB70/Gull2"]           # or val["davis2016/val/blackswan"]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+from lighttrack.data.datasets.base import Dataset
+from lighttrack.data.sequence import Sequence
+from lighttrack.errors import DataError
+
+SPLITS = ("train", "val")
+SPLIT_FILE = Path(__file__).resolve().parent / "splits" / "realvideo_split.txt"
+# source name in the split file -> (environment variable, reader format, what it is)
+SOURCES = {
+    "realvideo": ("LIGHTTRACK_REALVIDEO", "realvideo",
+                  "the folder ../shared/realvideo/build.py built (<bench>/<seq>/img, groundtruth.txt, meta.json)"),
+    "davis2016": ("LIGHTTRACK_DAVIS", "folder",
+                  "DAVIS-2016 in the folder layout (<split>/<seq>/img, groundtruth.txt), e.g. ../shared/data/davis2016"),
+}
+
+
+def split_file_path(split_file=None) -> Path:
+    return Path(split_file).expanduser() if split_file is not None else SPLIT_FILE
+
+
+def split_table(split_file=None) -> list[tuple[str, str, str]]:
+    """``(source, clip, split)`` rows of the split file, in its order; DataError for a bad line."""
+    path = split_file_path(split_file)
+    try:
+        text = path.read_text()
+    except OSError as err:
+        raise DataError(f"cannot read the real-video split file {path} ({err.strerror or err})") from None
+    rows, seen = [], set()
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        parts = line.split()
+        if len(parts) != 3 or parts[0] not in SOURCES or parts[2] not in SPLITS:
+            raise DataError(f"{path}:{number}: expected '<source> <clip> <split>' with source in "
+                            f"{', '.join(SOURCES)} and split in {', '.join(SPLITS)}, got {line!r}")
+        if (parts[0], parts[1]) in seen:
+            raise DataError(f"{path}:{number}: {parts[0]} {parts[1]} is listed twice")
+        seen.add((parts[0], parts[1]))
+        rows.append((parts[0], parts[1], parts[2]))
+    return rows
+
+
+def split_assignment(source: str, split_file=None) -> dict[str, str]:
+    """clip -> ``train`` / ``val`` for one source of the split file."""
+    return {clip: side for src, clip, side in split_table(split_file) if src == source}
+
+
+def data_root(source: str, root=None) -> Path:
+    """The folder of one source: ``root`` when given, else its environment variable.
+
+    DataError naming the variable when it is unset or does not name a folder.
+    """
+    if source not in SOURCES:
+        raise DataError(f"unknown real-video source {source!r}; choose one of {', '.join(SOURCES)}")
+    var, _, what = SOURCES[source]
+    if root is None or str(root) == "":
+        value = os.environ.get(var, "")
+        if not value:
+            raise DataError(f"{var} is not set: point it at {what}")
+        path = Path(value).expanduser()
+        if not path.is_dir():
+            raise DataError(f"{var}={value} is not a folder (expected {what})")
+        return path
+    path = Path(root).expanduser()
+    if not path.is_dir():
+        raise DataError(f"{source} root {root} is not a folder (expected {what})")
+    return path
+
+
+class RealVideoSplit(Dataset):
+    """One side of the split over both sources; names ``<source>/<clip>``.
+
+    Opening lists every clip of both sources against the split file (DataError on any
+    difference); ``check()`` also reads every clip (frame and box counts).
+    """
+
+    format = "realvideo-split"
+    layout = "two roots (LIGHTTRACK_REALVIDEO, LIGHTTRACK_DAVIS) and lighttrack/data/splits/realvideo_split.txt"
+
+    def __init__(self, split: str, realvideo_root=None, davis_root=None, split_file=None) -> None:
+        if split not in SPLITS:
+            raise DataError(f"unknown real-video split {split!r}; choose one of {', '.join(SPLITS)}")
+        super().__init__(None, split)
+        from lighttrack.data.datasets import open_dataset
+
+        self.split_file = split_file_path(split_file)
+        self.roots = {"realvideo": data_root("realvideo", realvideo_root),
+                      "davis2016": data_root("davis2016", davis_root)}
+        self.parts: dict[str, Dataset] = {
+            "realvideo": open_dataset("realvideo", self.roots["realvideo"], split=split, split_file=self.split_file),
+            "davis2016": open_dataset("folder", self.roots["davis2016"]),
+        }
+        assigned = split_assignment("davis2016", self.split_file)
+        on_disk = set(self.parts["davis2016"].names)
+        unlisted = sorted(on_disk - set(assigned))
+        if unlisted:
+            raise DataError(f"davis2016: clip(s) {', '.join(unlisted[:5])} under {self.roots['davis2016']} are in "
+                            f"no split of {self.split_file}; add them as train or val")
+        absent = [c for c, side in assigned.items() if side == split and c not in on_disk]
+        if absent:
+            raise DataError(f"davis2016: {len(absent)} {split} clip(s) of {self.split_file} are missing under "
+                            f"{self.roots['davis2016']}: {', '.join(absent[:5])}")
+        self._davis = [c for c in self.parts["davis2016"].names if assigned[c] == split]
+
+    def _list_names(self) -> list[str]:
+        return ([f"realvideo/{n}" for n in self.parts["realvideo"].names]
+                + [f"davis2016/{n}" for n in self._davis])
+
+    def _load(self, name: str) -> Sequence:
+        source, _, clip = name.partition("/")
+        seq = self.parts[source][clip]
+        return dataclasses.replace(seq, name=name, meta={**seq.meta, "source": source})
+
+    def check(self) -> "RealVideoSplit":
+        """Read every clip now (frame and box counts; DataError names a bad clip); returns self."""
+        for name in self.names:
+            self[name]
+        return self
+
+    def __repr__(self) -> str:
+        return (f"RealVideoSplit(split={self.split!r}, realvideo={str(self.roots['realvideo'])!r}, "
+                f"davis2016={str(self.roots['davis2016'])!r}, clips={len(self)})")
+
+
+def open_realvideo_split(split: str = "val", realvideo_root=None, davis_root=None, split_file=None,
+                         check: bool = True) -> RealVideoSplit:
+    """The real-video ``val`` (or ``train``) clips of both sources.
+
+    Roots default to ``$LIGHTTRACK_REALVIDEO`` and ``$LIGHTTRACK_DAVIS``; ``check`` reads every
+    clip up front, so a clip whose frames and boxes disagree fails before any work starts.
+    """
+    ds = RealVideoSplit(split, realvideo_root, davis_root, split_file)
+    return ds.check() if check else ds
+
+
+__all__ = ["SPLITS", "SPLIT_FILE", "SOURCES", "RealVideoSplit", "open_realvideo_split", "data_root",
+           "split_table", "split_assignment", "split_file_path"]
