@@ -6,4 +6,19 @@ from lighttrack.arch import Arch, HeadArch  # noqa: E402
 from lighttrack.models import build, load, register, resolve_arch  # noqa: E402
 from lighttrack.space import SearchSpace  # noqa: E402
 
-__all__ = ["Arch", "HeadArch", "SearchSpace", "build", "load", "register", "resolve_arch", "__version__"]
+# The tracker API, imported on first use (``import lighttrack`` stays light).
+_TRACKER_EXPORTS = ("CVTracker", "MultiTracker", "Preset", "TrackResult", "Tracker")
+
+__all__ = ["Arch", "HeadArch", "SearchSpace", "build", "load", "register", "resolve_arch", "__version__", *_TRACKER_EXPORTS]
+
+
+def __getattr__(name: str):
+    if name in _TRACKER_EXPORTS:
+        import lighttrack.tracker
+
+        return getattr(lighttrack.tracker, name)
+    if name == "nn":
+        import importlib
+
+        return importlib.import_module("lighttrack.nn")
+    raise AttributeError(f"module 'lighttrack' has no attribute {name!r}")

@@ -14,3 +14,17 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 @pytest.fixture
 def official_fixture() -> Path:
     return FIXTURE
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _onnx_cache_in_tmp(tmp_path_factory):
+    """Trackers built from weights export ONNX graphs into a cache: keep it out of the user's."""
+    import os
+
+    saved = os.environ.get("LIGHTTRACK_CACHE_DIR")
+    os.environ["LIGHTTRACK_CACHE_DIR"] = str(tmp_path_factory.mktemp("lighttrack-cache"))
+    yield
+    if saved is None:
+        os.environ.pop("LIGHTTRACK_CACHE_DIR", None)
+    else:
+        os.environ["LIGHTTRACK_CACHE_DIR"] = saved

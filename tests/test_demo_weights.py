@@ -42,8 +42,8 @@ def test_bundled_mobile_weights_track_by_default(monkeypatch):
     frame = np.full((240, 320, 3), 90, np.uint8)
     frame[100:140, 150:190] = 220
     tracker.init(frame, (150, 100, 40, 40))
-    box, score = tracker.update(frame)
-    assert np.all(np.isfinite(box)) and 0.0 <= score <= 1.0
+    result = tracker.update(frame)
+    assert np.all(np.isfinite(result.box)) and 0.0 <= result.score <= 1.0 and isinstance(result.ok, bool)
 
 
 def test_weights_carry_their_preset_into_trackers_and_exports(tmp_path, capsys):

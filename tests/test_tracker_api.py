@@ -65,8 +65,11 @@ def test_golden_boxes_end_to_end(backend, frames, run):
     out = np.array([np.r_[r.box, r.score] for r in (tracker.update(f) for f in frames[1:])])
     assert np.abs(out[:, :4] - ref[1:, 1:5]).max() < GOLDEN_TOLERANCE_PX
     assert np.abs(out[:, 4] - ref[1:, 5]).max() < 1e-4
-    box, score = tracker.update(frames[0])  # TrackResult unpacks
-    assert box.dtype == np.float64 and box.shape == (4,) and isinstance(score, float)
+    result = tracker.update(frames[0])  # read by name; a tuple would swap OpenCV's ok, box
+    assert result.box.dtype == np.float64 and result.box.shape == (4,) and isinstance(result.score, float)
+    assert isinstance(result.ok, bool)
+    with pytest.raises(TypeError, match="does not unpack"):
+        box, score = result
 
 
 def test_several_targets_share_batched_network_calls(backend, frames):

@@ -92,7 +92,12 @@ def register(subparsers) -> None:
                 "  lighttrack eval --results-only --out runs/eval/mine --dataset lasot --root ~/data/LaSOT"),
         formatter_class=__import__("argparse").RawDescriptionHelpFormatter,
     )
-    p.add_argument("--tracker", help="kcf, csrt, static, a checkpoint file, an ONNX folder, or module:factory")
+    p.add_argument("--tracker", default="lighttrack-mobile",
+                   help="a shipped model (lighttrack-mobile, lighttrack-m300), a checkpoint file, an ONNX folder, kcf, csrt, "
+                   "static, or module:factory (default lighttrack-mobile, the shipped default model)")
+    p.add_argument("--backend", default="auto", choices=("auto", "onnxruntime", "torch"),
+                   help="how LightTrack weights run: auto (ONNX Runtime when installed, exported once and cached), "
+                   "onnxruntime or torch (default auto)")
     add_dataset_args(p)
     p.add_argument("--preset", help="tracker preset name or YAML/JSON file (LightTrack trackers; default: the preset the weights carry, else 'default')")
     p.add_argument("--protocol", help="evaluate with another protocol than the data set's own "
@@ -115,8 +120,6 @@ def run(args) -> int:
     from lighttrack.eval.results import ResultStore
     from lighttrack.eval.runner import RESULTS_DIR, evaluate_run, format_result, run_benchmark
 
-    if not args.results_only and not args.tracker:
-        raise InputError("--tracker is required (or --results-only with --out)")
     if args.workers < 1:
         raise InputError("--workers must be at least 1")
     if args.results_only and not args.out:
@@ -126,7 +129,7 @@ def run(args) -> int:
     names = select_names(dataset, args)
     if len(names) != len(dataset.names):
         dataset = _Subset(dataset, names)
-    label = tracker_label(args.tracker) if args.tracker else "results"
+    label = "results" if args.results_only else tracker_label(args.tracker)
     out = Path(args.out) if args.out else Path("runs") / "eval" / "-".join(
         x for x in (label, args.dataset, args.split) if x)
     info = {"format": args.dataset, "root": args.root, "split": args.split}
@@ -135,7 +138,7 @@ def run(args) -> int:
         preset = args.preset
         ran = run_benchmark(dataset, args.tracker, out, protocol, preset=preset, workers=args.workers,
                             repetitions=args.repetitions, progress=not args.no_progress,
-                            dataset_info=info)
+                            dataset_info=info, backend=args.backend)
     elif not (out / RESULTS_DIR).is_dir():
         raise InputError(f"{out / RESULTS_DIR}: no results folder to evaluate")
     result = evaluate_run(dataset, out, protocol)

@@ -15,7 +15,8 @@ def register(subparsers) -> None:
         help="track objects through a video file, an image folder or a camera",
         description=(
             "Track one object (or several: repeat --box) from its box in the first frame. "
-            "Runs a PyTorch checkpoint (--weights) or exported ONNX graphs (--onnx, faster on CPU). "
+            "Runs the shipped LightTrack-Mobile by default, or a checkpoint (--weights), through ONNX Runtime "
+            "(exported once and cached; --backend torch for eager PyTorch or CUDA), or exported ONNX graphs (--onnx). "
             "Writes an annotated video (--out) and/or the boxes (--boxes: one 'x,y,w,h,score' line per frame)."
         ),
     )
@@ -25,7 +26,11 @@ def register(subparsers) -> None:
     src.add_argument("--weights", help="PyTorch checkpoint (ours or the official LightTrack layout)")
     src.add_argument("--onnx", metavar="DIR", help="folder written by 'lighttrack export onnx'")
     p.add_argument("--int8", action="store_true", help="with --onnx: use the INT8 per-frame graph")
-    p.add_argument("--arch", default="lighttrack-mobile", help="architecture for a bare state dict (default lighttrack-mobile)")
+    p.add_argument("--arch", default="lighttrack-mobile", help="shipped model to run when no --weights is given (lighttrack-mobile, lighttrack-m300), "
+                   "and the architecture of a bare state dict (default lighttrack-mobile)")
+    p.add_argument("--backend", default="auto", choices=("auto", "onnxruntime", "torch"),
+                   help="how --weights run: auto (ONNX Runtime on the CPU when installed, else PyTorch; PyTorch on CUDA), "
+                   "onnxruntime, or torch (default auto)")
     p.add_argument("--preset", default=None, help="hyperparameter preset name (default, vot2019, default_even, calibrated, aligned, *-corrected) or a "
                    ".yaml/.json preset file (default: the preset the weights carry — the shipped ones carry their tuned "
                    "preset — else 'default')")
@@ -75,7 +80,8 @@ def build_tracker(args):
             "no trained LightTrack weights ship with this version yet: pass --weights CHECKPOINT "
             "(ours or the official LightTrackM.pth) or --onnx DIR (from 'lighttrack export onnx')"
         )
-    return Tracker.from_weights(weights, preset=preset, device=args.device, arch=args.arch, threads=args.threads, crop_mode=mode, align=getattr(args, "align", None))
+    return Tracker.from_weights(weights, preset=preset, device=args.device, arch=args.arch, threads=args.threads,
+                                backend=getattr(args, "backend", "auto"), spin=args.spin, crop_mode=mode, align=getattr(args, "align", None))
 
 
 def _box_paths(path: str, count: int) -> list[Path]:
@@ -120,14 +126,14 @@ def run(args) -> int:
                 results = tracker.init_many(frame, boxes)
             elif frame is None:
                 skipped += 1
-                results = [TrackResult(r.box, 0.0) for r in results]
+                results = [TrackResult(r.box, 0.0, False) for r in results]
             else:
                 start = time.perf_counter()
                 try:
                     results = tracker.update_many(frame)
                 except InputError as err:  # a bad frame mid-video: keep the last boxes, go on
                     skipped += 1
-                    results = [TrackResult(r.box, 0.0) for r in results]
+                    results = [TrackResult(r.box, 0.0, False) for r in results]
                     bar.write(f"frame {index}: skipped ({err})")
                 else:
                     track_time += time.perf_counter() - start

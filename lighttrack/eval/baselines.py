@@ -8,7 +8,8 @@ factory that turns a ``--tracker`` argument into a tracker.
 * ``static``: repeats the initial box (a zero-motion floor every tracker should beat).
 * ``nanotrack:DIR``: the pretrained peer NanoTrack v2 from its two ONNX files in ``DIR``, run by
   OpenCV's TrackerNano (``lighttrack.eval.peers``).
-* a checkpoint file: ``lighttrack.tracker.Tracker.from_weights(path, preset=...)``.
+* a checkpoint file: ``lighttrack.tracker.Tracker.from_weights(path, preset=..., backend=...)``
+  (ONNX Runtime by default, exported once and cached; ``backend="torch"`` for eager PyTorch).
 * a folder of exported ONNX graphs: ``Tracker.from_onnx(dir, preset=...)``.
 * a registered model name with shipped weights (``lighttrack-mobile``, ``lighttrack-m300``).
 * ``package.module:factory``: any callable returning an object with ``init`` / ``update``
@@ -18,26 +19,13 @@ factory that turns a ``--tracker`` argument into a tracker.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from lighttrack.errors import InputError
-
-
-@dataclass(frozen=True)
-class TrackResult:
-    """Same shape as ``lighttrack.tracker.tracker.TrackResult`` (``box`` xywh, ``score``; unpacks
-    as ``box, score``), defined here so that the baselines run without importing torch."""
-
-    box: np.ndarray
-    score: float = 1.0
-
-    def __iter__(self):
-        yield self.box
-        yield self.score
+from lighttrack.tracker.result import TrackResult
 
 
 OPENCV_TRACKERS = ("kcf", "csrt")
@@ -102,8 +90,8 @@ class OpenCVTracker:
         ok, rect = self._tracker.update(bgr)
         if ok:
             self._box = np.asarray(rect, dtype=np.float64)
-            return TrackResult(box=self._box.copy(), score=1.0)
-        return TrackResult(box=self._box.copy(), score=0.0)
+            return TrackResult(box=self._box.copy(), score=1.0, ok=True)
+        return TrackResult(box=self._box.copy(), score=0.0, ok=False)
 
 
 class StaticTracker:
@@ -153,11 +141,12 @@ def describe_tracker(spec: str) -> str:
     return "shipped weights" if default_weights(s.lower()) is not None else "unknown"
 
 
-def make_tracker(spec: str, preset: Any = None):
+def make_tracker(spec: str, preset: Any = None, backend: str = "auto", threads: int | None = None):
     """Build a tracker from a ``--tracker`` argument (see the module docstring).
 
     ``preset`` is a preset name, preset file, ``Preset`` value or mapping; it only applies to
-    LightTrack trackers and ``module:factory`` trackers.
+    LightTrack trackers and ``module:factory`` trackers. ``backend`` (auto, onnxruntime, torch)
+    and ``threads`` apply to LightTrack weights.
     """
     s = str(spec)
     low = s.lower()
@@ -175,15 +164,15 @@ def make_tracker(spec: str, preset: Any = None):
             from lighttrack.tracker.tracker import Tracker  # type: ignore[attr-defined]
         except ImportError as err:
             raise InputError(f"cannot load LightTrack trackers here ({err})") from err
-        kwargs = {} if preset is None else {"preset": preset}
+        kwargs = {"threads": threads, **({} if preset is None else {"preset": preset})}
         if path.is_dir():
             return Tracker.from_onnx(path, **kwargs)
-        return Tracker.from_weights(path, **kwargs)
+        return Tracker.from_weights(path, backend=backend, **kwargs)
     if ":" not in s:
         from lighttrack.tracker.tracker import Tracker, default_weights
 
         if default_weights(low) is not None:  # a registered model with shipped weights
-            return Tracker.from_weights(low, **({} if preset is None else {"preset": preset}))
+            return Tracker.from_weights(low, backend=backend, threads=threads, **({} if preset is None else {"preset": preset}))
     if ":" in s and not s.startswith(("/", ".")):
         module_name, _, attr = s.partition(":")
         try:

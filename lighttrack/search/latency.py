@@ -61,7 +61,7 @@ def check_runtime(runtime: str) -> str:
         try:
             import onnxruntime  # noqa: F401
         except ImportError as err:  # pragma: no cover - depends on the environment
-            raise InputError("runtime onnxruntime-cpu needs ONNX Runtime: pip install 'lighttrack[onnx]'") from err
+            raise InputError("runtime onnxruntime-cpu needs ONNX Runtime: pip install onnxruntime") from err
     return runtime
 
 

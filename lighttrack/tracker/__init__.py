@@ -1,16 +1,30 @@
-"""The LightTrack tracker: crops, post-processing, presets, backends and toolkit adapters."""
+"""The LightTrack tracker: crops, post-processing, presets, backends and toolkit adapters.
 
-from lighttrack.tracker.presets import Preset, get_preset, list_presets, load_preset, save_preset
-from lighttrack.tracker.tracker import MultiTracker, TrackResult, Tracker, default_weights
+Names are imported on first use, so ``lighttrack.tracker.result`` and ``.presets`` load without
+the network code.
+"""
 
-__all__ = [
-    "MultiTracker",
-    "Preset",
-    "TrackResult",
-    "Tracker",
-    "default_weights",
-    "get_preset",
-    "list_presets",
-    "load_preset",
-    "save_preset",
-]
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "Preset": "presets",
+    "get_preset": "presets",
+    "list_presets": "presets",
+    "load_preset": "presets",
+    "save_preset": "presets",
+    "TrackResult": "result",
+    "CVTracker": "tracker",
+    "MultiTracker": "tracker",
+    "Tracker": "tracker",
+    "default_weights": "tracker",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"lighttrack.tracker.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'lighttrack.tracker' has no attribute {name!r}")

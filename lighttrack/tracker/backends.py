@@ -114,7 +114,7 @@ class OnnxBackend:
         try:
             import onnxruntime as ort
         except ImportError as err:  # pragma: no cover - depends on the environment
-            raise InputError("ONNX Runtime is not installed: pip install 'lighttrack[onnx]'") from err
+            raise InputError("ONNX Runtime is not installed: pip install onnxruntime") from err
         directory = Path(directory)
         meta_path = directory / META_FILE
         if not directory.is_dir() or not meta_path.is_file():

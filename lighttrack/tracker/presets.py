@@ -49,6 +49,9 @@ class Preset:
       ``align_threshold``, its box replaces the network's, within ``align_margin`` of the box's
       longer side. The network still finds the target; the match places it to the pixel where
       the target keeps its first look, and stands aside where it does not.
+    - ``lost_score`` (not official): the result's ``ok`` (found / lost) is False when the
+      network's score at the chosen cell falls below it, or when the step had no valid score.
+      The tracker keeps following its best guess either way; ``ok`` only reports.
     - ``crop_mode`` "official": crop with integer corners, pad, then ``cv2.resize`` (bit-exact with
       the official tracker); "warp": one ``cv2.warpAffine`` per crop with the same geometry (faster,
       differs by about one grey level on some pixels).
@@ -73,9 +76,10 @@ class Preset:
     align: bool = False
     align_threshold: float = 0.6
     align_margin: float = 0.3
+    lost_score: float = 0.25
 
     def __post_init__(self) -> None:
-        for key in ("penalty_k", "window_influence", "lr", "small_target_ratio", "context_amount", "min_size", "calibration", "calibration_shift", "align_threshold", "align_margin"):
+        for key in ("penalty_k", "window_influence", "lr", "small_target_ratio", "context_amount", "min_size", "calibration", "calibration_shift", "align_threshold", "align_margin", "lost_score"):
             value = getattr(self, key)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:
                 raise ConfigError(f"preset field {key!r} must be a number, got {value!r}")
@@ -97,6 +101,8 @@ class Preset:
             raise ConfigError("template_size must be smaller than the search size")
         if not -1.0 <= self.align_threshold <= 1.0:
             raise ConfigError(f"align_threshold is a correlation and must lie in [-1, 1], got {self.align_threshold}")
+        if not 0.0 <= self.lost_score <= 1.0:
+            raise ConfigError(f"lost_score is a probability and must lie in [0, 1], got {self.lost_score}")
         if not 0.0 <= self.align_margin <= 2.0:
             raise ConfigError(f"align_margin must lie in [0, 2], got {self.align_margin}")
         for key in ("double_smoothing", "clamp_output_xy", "align"):
@@ -182,7 +188,7 @@ def preset_from_dict(data: Mapping[str, Any], default_name: str = "custom") -> P
     for key in ("small_size", "big_size", "template_size", "vote_radius"):
         if isinstance(data.get(key), float) and float(data[key]).is_integer():
             data[key] = int(data[key])
-    for key in ("penalty_k", "window_influence", "lr", "small_target_ratio", "context_amount", "min_size", "calibration", "calibration_shift", "align_threshold", "align_margin"):
+    for key in ("penalty_k", "window_influence", "lr", "small_target_ratio", "context_amount", "min_size", "calibration", "calibration_shift", "align_threshold", "align_margin", "lost_score"):
         if isinstance(data.get(key), int) and not isinstance(data.get(key), bool):
             data[key] = float(data[key])
     return base.replace(**data)

@@ -1,6 +1,7 @@
 """The LightTrack tracker: ``init(frame, box)`` then ``update(frame) -> TrackResult``.
 
-Frames are HxWx3 uint8 RGB numpy arrays (grayscale and RGBA frames are converted). One Tracker
+Frames are HxWx3 uint8 RGB numpy arrays (grayscale and RGBA frames are converted); pass
+``color="bgr"`` for frames straight from OpenCV. One Tracker
 follows one target or several (``init_many`` / :class:`MultiTracker`): all templates go through
 the network in one batch, and every frame runs one batched network call per search size
 (targets smaller than 0.4 % of the image use the big search size in the ``vot2019`` preset, so
@@ -9,7 +10,9 @@ there are at most two calls, usually one).
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -22,19 +25,42 @@ from lighttrack.tracker.backends import Backend, OnnxBackend, TorchBackend
 from lighttrack.tracker.crop import Cropper, fill_colour, normalize_into, search_geometry, template_side
 from lighttrack.tracker.postprocess import box_bias, clamp_state, result_box, sigmoid, track_step
 from lighttrack.tracker.presets import Preset, get_preset, stored_preset
+from lighttrack.tracker.result import TrackResult
+
+COLORS = ("rgb", "bgr")
+BACKENDS = ("auto", "torch", "onnxruntime")
 
 
-@dataclass(frozen=True)
-class TrackResult:
-    """One target in one frame: ``box`` is x, y, w, h (float64, image pixels); ``score`` is the
-    network's probability at the chosen cell (1.0 for the init frame)."""
+def choose_backend(requested: str = "auto", device: str = "cpu") -> str:
+    """``"torch"`` or ``"onnxruntime"`` for a request of ``auto``, ``torch`` or ``onnxruntime``.
 
-    box: np.ndarray
-    score: float
+    ``auto`` runs ONNX Runtime on the CPU when it is installed (several times faster than eager
+    PyTorch there) and PyTorch on a CUDA device; without ONNX Runtime it falls back to PyTorch
+    with one line of notice.
+    """
+    requested = str(requested or "auto").lower()
+    if requested not in BACKENDS:
+        raise InputError(f"unknown backend {requested!r}: use {', '.join(BACKENDS)}")
+    if requested == "torch":
+        return "torch"
+    has_ort = importlib.util.find_spec("onnxruntime") is not None
+    if requested == "onnxruntime":
+        if not has_ort:
+            raise InputError("backend onnxruntime: ONNX Runtime is not installed (pip install onnxruntime)")
+        return "onnxruntime"
+    if str(device or "cpu").lower() != "cpu":
+        return "torch"  # CUDA (or 'auto'): PyTorch runs on the device
+    if not has_ort:
+        print("lighttrack: note: ONNX Runtime is not installed; tracking with PyTorch (slower): pip install onnxruntime", file=sys.stderr)
+        return "torch"
+    return "onnxruntime"
 
-    def __iter__(self):  # allows ``box, score = tracker.update(frame)``
-        yield self.box
-        yield self.score
+
+def check_color(color: str) -> str:
+    color = str(color).lower()
+    if color not in COLORS:
+        raise InputError(f"color must be 'rgb' or 'bgr', got {color!r}")
+    return color
 
 
 def as_rgb_frame(frame: Any) -> np.ndarray:
@@ -100,6 +126,7 @@ class _State:
     size: np.ndarray
     search_size: int
     score: float = 1.0
+    valid: bool = True  # the last step had a finite score
     correction: np.ndarray | None = None  # the network's bias on this target (preset.calibration)
     aligner: TemplateAligner | None = None  # its first-frame appearance (preset.align)
 
@@ -107,11 +134,14 @@ class _State:
 class Tracker:
     """Single- or multi-target LightTrack tracker over a network backend.
 
-    Build one with :meth:`from_weights` (PyTorch), :meth:`from_onnx` (ONNX Runtime) or
-    ``Tracker(net_or_backend, preset=...)``.
+    Build one with :meth:`from_weights` (a checkpoint or a shipped model's name; ONNX Runtime
+    when installed, else PyTorch), :meth:`from_onnx` (an exported folder) or
+    ``Tracker(net_or_backend, preset=...)``. ``color`` is the channel order of the frames you
+    pass ("rgb", or "bgr" for OpenCV's); ``init``/``update`` can override it per call.
     """
 
-    def __init__(self, net_or_backend: Any, preset: str | os.PathLike | Preset = "default", device: str = "cpu", crop_mode: str | None = None, align: bool | None = None) -> None:
+    def __init__(self, net_or_backend: Any, preset: str | os.PathLike | Preset = "default", device: str = "cpu", crop_mode: str | None = None, align: bool | None = None, color: str = "rgb") -> None:
+        self.color = check_color(color)
         self.preset = get_preset(preset)
         if crop_mode is not None:
             self.preset = self.preset.replace(crop_mode=crop_mode)
@@ -129,12 +159,24 @@ class Tracker:
 
     # ----------------------------------------------------------------- constructors
     @classmethod
-    def from_weights(cls, path_or_name: str | os.PathLike, preset: str | os.PathLike | Preset | None = None, device: str = "cpu", arch: str = "lighttrack-mobile", threads: int | None = None, **kwargs) -> "Tracker":
-        """PyTorch tracker from a checkpoint (ours or the official layout) or a registered name.
+    def from_weights(cls, path_or_name: str | os.PathLike = "lighttrack-mobile", preset: str | os.PathLike | Preset | None = None, device: str = "cpu", arch: str = "lighttrack-mobile", threads: int | None = None, backend: str = "auto", spin: bool | None = False, **kwargs) -> "Tracker":
+        """Tracker from a checkpoint (ours or the official layout) or a shipped model's name.
 
-        ``preset`` None: the preset the checkpoint carries (our shipped weights carry the one they
-        were tuned with), else ``"default"``.
+        ``backend``: ``"auto"`` (ONNX Runtime on the CPU when installed, else PyTorch),
+        ``"onnxruntime"`` or ``"torch"`` (training, CUDA). For ONNX Runtime the weights are
+        exported once and cached (:mod:`lighttrack.tracker.onnx_cache`). ``preset`` None: the
+        preset the checkpoint carries (our shipped weights carry the one they were tuned with),
+        else ``"default"``. ``spin``: see :func:`backends.session_options`.
         """
+        if choose_backend(backend, device) == "onnxruntime":
+            from lighttrack.tracker.onnx_cache import cached_onnx_backend
+
+            onnx_backend = cached_onnx_backend(
+                weights_file(path_or_name), _arch_name(path_or_name, arch),
+                lambda directory: OnnxBackend(directory, threads=threads, spin=spin))
+            if preset is None:
+                preset = stored_preset(onnx_backend.meta) or "default"
+            return cls(onnx_backend, preset=preset, **kwargs)
         net, data = network_from_weights(path_or_name, arch)
         if preset is None:
             preset = stored_preset(data) or "default"
@@ -157,17 +199,26 @@ class Tracker:
     def num_targets(self) -> int:
         return len(self._states)
 
-    def init(self, frame: Any, box_xywh: Any) -> TrackResult:
+    def init(self, frame: Any, box_xywh: Any, color: str | None = None) -> TrackResult:
         """Start tracking one target given by its x, y, w, h box in ``frame``."""
-        return self.init_many(frame, [box_xywh])[0]
+        return self.init_many(frame, [box_xywh], color=color)[0]
 
-    def update(self, frame: Any) -> TrackResult:
+    def update(self, frame: Any, color: str | None = None) -> TrackResult:
         """Track the (first) target in the next frame."""
-        return self.update_many(frame)[0]
+        return self.update_many(frame, color=color)[0]
 
-    def init_many(self, frame: Any, boxes: Sequence[Any]) -> list[TrackResult]:
-        """Start tracking several targets at once (one batched template call)."""
+    def _frame(self, frame: Any, color: str | None) -> np.ndarray:
+        """The frame as contiguous RGB uint8, whatever it came as (see :func:`as_rgb_frame`)."""
         frame = as_rgb_frame(frame)
+        if (self.color if color is None else check_color(color)) == "bgr":
+            import cv2
+
+            frame = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+        return frame
+
+    def init_many(self, frame: Any, boxes: Sequence[Any], color: str | None = None) -> list[TrackResult]:
+        """Start tracking several targets at once (one batched template call)."""
+        frame = self._frame(frame, color)
         height, width = frame.shape[:2]
         boxes = [check_box(b, (width, height)) for b in boxes]
         if not boxes:
@@ -200,7 +251,7 @@ class Tracker:
                 for k, i in enumerate(group.indices):
                     states[i].correction = p.calibration * self._first_frame_bias(frame, boxes[i], states[i], group, k)
         self._states, self._groups = states, groups
-        return [TrackResult(b.copy(), 1.0) for b in boxes]
+        return [TrackResult(b.copy(), 1.0, True) for b in boxes]
 
     # Where the calibration searches put the known box: the centre and eight shifts (in units of
     # the calibration_shift fraction of the box's width and height).
@@ -258,13 +309,13 @@ class Tracker:
         if len(centers) != len(sizes) or not len(centers):
             raise InputError("probe needs as many sizes as centres, and at least one")
         group = next(g for g in self._groups if target in g.indices)
-        return self._probe(as_rgb_frame(frame), group, group.indices.index(target), centers, sizes)
+        return self._probe(self._frame(frame, None), group, group.indices.index(target), centers, sizes)
 
-    def update_many(self, frame: Any) -> list[TrackResult]:
+    def update_many(self, frame: Any, color: str | None = None) -> list[TrackResult]:
         """Track every target in the next frame; one result per target, in init order."""
         if not self._states:
             raise InputError("call init(frame, box) or init_many(frame, boxes) before update")
-        frame = as_rgb_frame(frame)
+        frame = self._frame(frame, color)
         height, width = frame.shape[:2]
         p = self.preset
         for group in self._groups:
@@ -289,12 +340,13 @@ class Tracker:
                     st.correction,
                     p.vote_radius,
                 )
-                st.center, st.size, st.score = step.center, step.size, step.score
+                st.center, st.size, st.score, st.valid = step.center, step.size, step.score, step.valid
                 if st.aligner is not None and step.valid:
                     found = st.aligner.align(frame, st.center, st.size)
                     if found is not None:
                         st.center, st.size = clamp_state(found.center, found.size, (width, height), p.min_size)
-        return [TrackResult(result_box(s.center, s.size, p.clamp_output_xy), s.score) for s in self._states]
+        return [TrackResult(result_box(s.center, s.size, p.clamp_output_xy), s.score, bool(s.valid and s.score >= p.lost_score))
+                for s in self._states]
 
     def state(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """(centre, size) of every target, unclamped by the output convention (for tests/tools)."""
@@ -304,11 +356,38 @@ class Tracker:
 class MultiTracker(Tracker):
     """A Tracker whose ``init``/``update`` take and return lists (several targets at once)."""
 
-    def init(self, frame: Any, boxes: Sequence[Any]) -> list[TrackResult]:  # type: ignore[override]
-        return self.init_many(frame, boxes)
+    def init(self, frame: Any, boxes: Sequence[Any], color: str | None = None) -> list[TrackResult]:  # type: ignore[override]
+        return self.init_many(frame, boxes, color=color)
 
-    def update(self, frame: Any) -> list[TrackResult]:  # type: ignore[override]
-        return self.update_many(frame)
+    def update(self, frame: Any, color: str | None = None) -> list[TrackResult]:  # type: ignore[override]
+        return self.update_many(frame, color=color)
+
+
+class CVTracker:
+    """OpenCV's tracker API over LightTrack: swap ``cv2.TrackerCSRT_create()`` for
+    ``lighttrack.CVTracker.create()`` and keep the rest of the code.
+
+    ``init(frame, box)`` takes a BGR frame (as OpenCV reads it) and an x, y, w, h box;
+    ``ok, box = update(frame)`` returns found / lost and the box as integers, as OpenCV's
+    trackers do. The full :class:`TrackResult` of the last call is in ``last``.
+    """
+
+    def __init__(self, tracker: Tracker) -> None:
+        self.tracker = tracker
+        self.last: TrackResult | None = None
+
+    @classmethod
+    def create(cls, weights: str | os.PathLike = "lighttrack-mobile", color: str = "bgr", **kwargs) -> "CVTracker":
+        """A CVTracker over ``Tracker.from_weights(weights, color=color, **kwargs)``."""
+        return cls(Tracker.from_weights(weights, color=color, **kwargs))
+
+    def init(self, frame: Any, box: Any) -> None:
+        self.last = self.tracker.init(frame, box)
+
+    def update(self, frame: Any) -> tuple[bool, tuple[int, int, int, int]]:
+        self.last = self.tracker.update(frame)
+        x, y, w, h = (int(round(v)) for v in self.last.box)
+        return self.last.ok, (x, y, w, h)
 
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
@@ -341,6 +420,11 @@ def network_from_weights(path_or_name: str | os.PathLike, arch: str = "lighttrac
     else:
         name = str(path_or_name)  # bundled weights must hold the model they are named after
     return lighttrack.build(name, weights=data, source=repr(str(path))), data
+
+
+def _arch_name(path_or_name: str | os.PathLike, arch: str) -> str:
+    """The architecture a weights argument is read as (shipped weights hold their own model)."""
+    return str(arch) if Path(path_or_name).is_file() else str(path_or_name)
 
 
 def carried_preset(path_or_name: str | os.PathLike) -> Preset | None:

@@ -124,6 +124,8 @@ def draw_results(frame_rgb: np.ndarray, results, thickness: int = 2) -> np.ndarr
         p1, p2 = (int(round(x)), int(round(y))), (int(round(x + w)), int(round(y + h)))
         cv2.rectangle(image, p1, p2, colour, thickness)
         label = f"{result.score:.2f}" if len(results) == 1 else f"#{k} {result.score:.2f}"
+        if not getattr(result, "ok", True):
+            label += " lost"
         cv2.putText(image, label, (p1[0], max(12, p1[1] - 4)), cv2.FONT_HERSHEY_SIMPLEX, 0.45, colour, 1, cv2.LINE_AA)
     return image
 
