@@ -143,6 +143,20 @@ class OptimConfig:
 
 
 @dataclass
+class DistillConfig:
+    """Learning from a pretrained teacher tracker given as ONNX graphs (lighttrack.train.distill)."""
+
+    teacher: Union[str, None] = None  # folder with the teacher's *backbone*.onnx and *head*.onnx (NanoTrack v2/v3)
+    feature_weight: float = 0.0  # backbone features via a learned 1x1 adapter (normalised squared error)
+    cls_weight: float = 0.0  # classification map: BCE against the teacher's foreground probability
+    box_weight: float = 0.0  # box distances: IoU loss where the teacher's probability >= box_min_prob
+    box_min_prob: float = 0.5
+    grid: str = "exact"  # exact: the teacher's map must be ours | align: centre our crop in its canvas, match cells
+    cache: Union[str, None] = None  # teacher outputs per pair (default runs/teacher_cache)
+    threads: int = 1  # ONNX Runtime threads of the teacher
+
+
+@dataclass
 class CheckpointConfig:
     every_steps: int = 500
     keep: int = 2  # step checkpoints kept besides last.pt
@@ -166,6 +180,7 @@ class TrainConfig:
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
     data: DataConfig = field(default_factory=DataConfig)
     train: OptimConfig = field(default_factory=OptimConfig)
+    distill: DistillConfig = field(default_factory=DistillConfig)
     checkpoint: CheckpointConfig = field(default_factory=CheckpointConfig)
     log: LogConfig = field(default_factory=LogConfig)
 
@@ -194,6 +209,8 @@ RESUMABLE_CHANGES = (
     "train.budget_probe_steps",
     "data.workers",
     "data.val",
+    "distill.cache",
+    "distill.threads",
     "checkpoint.",
     "log.",
 )
@@ -325,11 +342,33 @@ def _validate(cfg: TrainConfig) -> None:
         raise bad("sampling.num_random", f"must be >= 0, got {cfg.sampling.num_random}")
     if not cfg.data.train:
         raise bad("data.train", "must list at least one data source")
+    _validate_distill(cfg, bad)
     for i, src in enumerate(cfg.data.train):
         if src.pairs is not None and src.pairs <= 0:
             raise bad(f"data.train.{i}.pairs", f"must be positive, got {src.pairs}")
         if src.weight <= 0:
             raise bad(f"data.train.{i}.weight", f"must be positive, got {src.weight}")
+
+
+def _validate_distill(cfg: TrainConfig, bad) -> None:
+    d = cfg.distill
+    weights = (("distill.feature_weight", d.feature_weight), ("distill.cls_weight", d.cls_weight), ("distill.box_weight", d.box_weight))
+    for key, value in weights:
+        if not value >= 0:  # also NaN
+            raise bad(key, f"must be >= 0, got {value}")
+    if d.teacher is None:
+        used = [key for key, value in weights if value > 0]
+        if used:
+            raise bad(used[0], "needs distill.teacher (a folder with the teacher's backbone and head .onnx files)")
+        return
+    if cfg.model.kind != "tracker":
+        raise bad("distill.teacher", f"distillation from a teacher trains a tracker (model.kind=tracker), not a {cfg.model.kind}")
+    if d.grid not in ("exact", "align"):
+        raise bad("distill.grid", f"must be 'exact' or 'align', got {d.grid!r}")
+    if not 0.0 <= d.box_min_prob <= 1.0:
+        raise bad("distill.box_min_prob", f"must be within [0, 1], got {d.box_min_prob}")
+    if d.threads < 1:
+        raise bad("distill.threads", f"must be >= 1, got {d.threads}")
 
 
 def from_dict(data: dict[str, Any]) -> TrainConfig:
@@ -440,4 +479,6 @@ def diff_keys(a: dict[str, Any], b: dict[str, Any], prefix: str = "") -> list[st
 
 def resume_conflicts(saved: dict[str, Any], current: dict[str, Any]) -> list[str]:
     """Keys that differ and may not change when resuming."""
+    if "distill" not in saved:  # checkpoints written before the distill section existed trained without a teacher
+        saved = {**saved, "distill": dataclasses.asdict(DistillConfig())}
     return [k for k in diff_keys(saved, current) if not any(k == r or k.startswith(r) for r in RESUMABLE_CHANGES)]

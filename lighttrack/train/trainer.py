@@ -97,6 +97,10 @@ class Trainer:
         self.model = self._build_model(resume_data is None).to(self.device)
         self.backbone = self.model.backbone
         self.sampler = self._build_sampler()
+        # A teacher (config section distill) lives in its own module; None without distill.teacher.
+        from lighttrack.train.distill import build_distiller
+
+        self.distiller = build_distiller(cfg, self.model, self.device)
 
         world_batch = cfg.train.batch_size * self.info.world_size
         if cfg.train.steps_per_epoch:
@@ -292,6 +296,8 @@ class Trainer:
                     "lr": cfg.lr,
                 }
             )
+        if self.distiller is not None:  # the adapter trains at the head's rate; not part of the network
+            param_groups.append({"params": list(self.distiller.parameters()), "backbone": False, "weight_decay": cfg.weight_decay, "lr": cfg.lr})
         return torch.optim.SGD(param_groups, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov, weight_decay=cfg.weight_decay)
 
     # ------------------------------------------------------------------ resume
@@ -305,6 +311,8 @@ class Trainer:
             raise CheckpointError(f"cannot resume: optimizer state does not fit this model ({err})") from None
         if data.get("scaler") and self.amp:
             self.scaler.load_state_dict(data["scaler"])
+        if self.distiller is not None:
+            self.distiller.load_checkpoint_state(data.get("distill"), str(self.resume_path))
         self.step = int(data["step"])
         if data.get("plan"):
             self._apply_plan(data["plan"])  # the schedule a time budget planned stays the schedule
@@ -327,6 +335,8 @@ class Trainer:
             "counters": dict(self.counters),
             "plan": self.plan,
         }
+        if self.distiller is not None:
+            payload["distill"] = self.distiller.checkpoint_state()  # the adapter: in last.pt, never in final.pt
         if self.kind == "tracker":
             payload["arch"] = str(self.arch)
         if self.kind == "supernet":
@@ -447,7 +457,8 @@ class Trainer:
         else:
             z, x = normalize_uint8(batch["template"]), normalize_uint8(batch["search"])
         for i, path in enumerate(step_paths.paths):
-            with autocast:
+            watch = self.distiller.watch(self.model) if self.distiller is not None else nullcontext([])
+            with autocast, watch as seen:
                 if self.kind == "backbone":
                     logits = (self._ddp or self.model)(x, path)
                 else:
@@ -465,6 +476,11 @@ class Trainer:
                     kd, kd_terms = distillation_loss(cls, reg, teacher[0], teacher[1], batch["reg_weight"], cfg.reg_weight)
                     loss = loss + self.cfg.sampling.distill_weight * kd
                     terms.update(kd_terms)
+                if self.distiller is not None:
+                    kd, kd_terms = self.distiller.loss(batch, cls, reg, seen)
+                    if kd is not None:
+                        loss = loss + kd
+                    terms.update(kd_terms)
             value = float(loss.detach())
             ok = ok and math.isfinite(value) and value <= cfg.max_loss
             terms["loss"] = loss.detach()
@@ -477,6 +493,8 @@ class Trainer:
         grad_norm = float("nan")
         if self.amp:
             self.scaler.unscale_(self.optimizer)
+        if self.distiller is not None:
+            self.distiller.finish_grads(self.info, cfg.grad_clip)
         if ok:
             params = [p for p in self.model.parameters() if p.grad is not None]
             if cfg.grad_clip is not None and params:
@@ -502,6 +520,8 @@ class Trainer:
         self.step += 1
         out = {f"loss/{k}" if k not in ("acc",) else "train/acc": v / n for k, v in sums.items()}
         out.update({"lr": lr, "lr_backbone": bb_lr, "grad_norm": grad_norm, "skipped_steps": float(self.counters["skipped_steps"])})
+        if self.distiller is not None:
+            out.update(self.distiller.scalars())
         return out
 
     # ------------------------------------------------------------------ time budget
@@ -524,6 +544,7 @@ class Trainer:
             "scaler": copy.deepcopy(self.scaler.state_dict()),
             "counters": dict(self.counters),
             "rng": ckpt.rng_state(),
+            "distill": copy.deepcopy(self.distiller.state_dict()) if self.distiller is not None else None,
         }
         n = min(t.budget_probe_steps, self.total_steps, self.steps_per_epoch)
         warm = max(1, n // 3)
@@ -543,6 +564,8 @@ class Trainer:
         self.model.load_state_dict(saved["model"])
         self.optimizer.load_state_dict(saved["optimizer"])
         self.scaler.load_state_dict(saved["scaler"])
+        if saved["distill"] is not None:
+            self.distiller.load_state_dict(saved["distill"])
         self.counters = saved["counters"]
         ckpt.set_rng_state(saved["rng"])
         self.step = 0
