@@ -129,11 +129,21 @@ def reached(grads, prefix):
 # ---------------------------------------------------------------------- gradients
 def test_feature_term_reaches_backbone_and_adapter_only(tmp_path, teachers):
     t = Trainer(cfg_of(tmp_path, f"distill.teacher={teachers['v2']}", "distill.feature_weight=1.0"), dataset=fake())
+    # the adapter starts at zero: only it learns until it maps something
     grads, terms = term_grads(t, batch_of(fake()))
-    assert set(terms) == {"teacher_feat"} and float(terms["teacher_feat"]) > 0
+    assert set(terms) == {"teacher_feat"} and float(terms["teacher_feat"]) == pytest.approx(1.0)
+    assert reached(grads, "distill.adapter.") and not reached(grads, "model.")
+    with torch.no_grad():
+        t.distiller.adapter.weight.normal_(0, 0.1, generator=torch.Generator().manual_seed(0))
+    grads, terms = term_grads(t, batch_of(fake()))
     assert reached(grads, "model.backbone.") and reached(grads, "distill.adapter.")
     for part in ("model.cls_head.", "model.reg_head.", "model.fusion.", "model.neck."):
         assert not reached(grads, part), part
+    # it trains at distill.adapter_lr_mult x the head's rate
+    t._set_lr()
+    (adapter_group,) = [g for g in t.optimizer.param_groups if g["params"][0] is t.distiller.adapter.weight]
+    head_lr = [g["lr"] for g in t.optimizer.param_groups if not g["backbone"] and g is not adapter_group][0]
+    assert adapter_group["lr"] == pytest.approx(10 * head_lr)
 
 
 def test_cls_term_reaches_cls_head_and_backbone_not_reg_head_or_adapter(tmp_path, teachers):

@@ -151,6 +151,7 @@ class DistillConfig:
     cls_weight: float = 0.0  # classification map: BCE against the teacher's foreground probability
     box_weight: float = 0.0  # box distances: IoU loss where the teacher's probability >= box_min_prob
     box_min_prob: float = 0.5
+    adapter_lr_mult: float = 10.0  # the 1x1 adapter starts at zero and learns at this x the head's rate
     grid: str = "exact"  # exact: the teacher's map must be ours | align: centre our crop in its canvas, match cells
     cache: Union[str, None] = None  # teacher outputs per pair (default runs/teacher_cache)
     threads: int = 1  # ONNX Runtime threads of the teacher
@@ -369,6 +370,8 @@ def _validate_distill(cfg: TrainConfig, bad) -> None:
         raise bad("distill.box_min_prob", f"must be within [0, 1], got {d.box_min_prob}")
     if d.threads < 1:
         raise bad("distill.threads", f"must be >= 1, got {d.threads}")
+    if not d.adapter_lr_mult > 0:
+        raise bad("distill.adapter_lr_mult", f"must be positive, got {d.adapter_lr_mult}")
 
 
 def from_dict(data: dict[str, Any]) -> TrainConfig:

@@ -33,8 +33,10 @@ and read back by every later step, rerun or resume that meets the same crops (pa
 function of (seed, epoch, index)). Fresh values are rounded to float16 exactly as stored, so a run
 whose cache was filled by an earlier run computes bit for bit what it would have computed alone.
 
-The adapter is trained with the head's learning rate, clipped by ``train.grad_clip`` on its own,
-saved in the training checkpoint (``last.pt``: ``distill``) and never in ``final.pt``.
+The adapter starts at zero (so the feature term moves the backbone only once the adapter maps
+something), trains at ``distill.adapter_lr_mult`` x the head's learning rate, is clipped by
+``train.grad_clip`` on its own, saved in the training checkpoint (``last.pt``: ``distill``) and
+never in ``final.pt``.
 
 The trainer reaches all of this through :func:`build_distiller` and the :class:`Distiller`
 methods ``parameters`` / ``watch`` / ``loss`` / ``finish_grads`` / ``scalars`` / ``state_dict`` /
@@ -212,16 +214,20 @@ class Distiller(nn.Module):
     """The distillation terms and the adapter; what the trainer holds when ``distill.teacher`` is set."""
 
     def __init__(self, targets: TeacherTargets, student_channels: int, feature_weight: float, cls_weight: float,
-                 box_weight: float, box_min_prob: float, seed: int):
+                 box_weight: float, box_min_prob: float, adapter_lr_mult: float = 1.0):
         super().__init__()
         self.targets = targets
         self.feature_weight, self.cls_weight, self.box_weight = float(feature_weight), float(cls_weight), float(box_weight)
         self.box_min_prob = float(box_min_prob)
-        # Its own RNG: building the adapter must not move the global torch RNG (a run with every
-        # weight 0 is then the run without a teacher, bit for bit).
+        self.adapter_lr_mult = float(adapter_lr_mult)
+        # Building the adapter must not move the global torch RNG (a run with every weight 0 is
+        # then the run without a teacher, bit for bit). It starts at zero: the feature term then
+        # sends the backbone no gradient until the adapter has learnt a map worth following.
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed * 7919 + 104729)
             self.adapter = nn.Conv2d(student_channels, targets.geom.channels, 1)
+        with torch.no_grad():
+            self.adapter.weight.zero_()
+            self.adapter.bias.zero_()
         self._hits = self._misses = 0
 
     @property
@@ -328,5 +334,5 @@ def build_distiller(cfg, model: nn.Module, device: torch.device) -> Distiller | 
     teacher.check(cfg.data.template_size, geom.canvas)
     targets = TeacherTargets(teacher, geom, d.cache or DEFAULT_CACHE)
     channels = int(model.arch.out_channels)
-    distiller = Distiller(targets, channels, d.feature_weight, d.cls_weight, d.box_weight, d.box_min_prob, cfg.seed)
+    distiller = Distiller(targets, channels, d.feature_weight, d.cls_weight, d.box_weight, d.box_min_prob, d.adapter_lr_mult)
     return distiller.to(device)

@@ -297,7 +297,8 @@ class Trainer:
                 }
             )
         if self.distiller is not None:  # the adapter trains at the head's rate; not part of the network
-            param_groups.append({"params": list(self.distiller.parameters()), "backbone": False, "weight_decay": cfg.weight_decay, "lr": cfg.lr})
+            param_groups.append({"params": list(self.distiller.parameters()), "backbone": False, "weight_decay": cfg.weight_decay,
+                                 "lr": cfg.lr, "lr_mult": self.distiller.adapter_lr_mult})
         return torch.optim.SGD(param_groups, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov, weight_decay=cfg.weight_decay)
 
     # ------------------------------------------------------------------ resume
@@ -410,7 +411,7 @@ class Trainer:
         if self.kind == "backbone":
             bb_lr = lr
         for g in self.optimizer.param_groups:
-            g["lr"] = bb_lr if g["backbone"] else lr
+            g["lr"] = (bb_lr if g["backbone"] else lr) * g.get("lr_mult", 1.0)
         return lr, bb_lr
 
     # ------------------------------------------------------------------ forward passes
