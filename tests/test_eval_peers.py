@@ -79,7 +79,7 @@ def test_nanotrack_follows_a_moving_target():
     tracker.init(frames[0], gt[0])
     for frame, box in zip(frames[1:], gt[1:]):
         out = tracker.update(frame)
-        pred, score = out  # TrackResult unpacks as (box, score)
-        assert pred.shape == (4,)
+        pred = out.box
+        assert pred.shape == (4,) and out.ok and out.score > 0
         centre_error = np.hypot(*(pred[:2] + pred[2:] / 2 - box[:2] - box[2:] / 2))
         assert centre_error < 8, (pred, box)
