@@ -155,3 +155,38 @@ def test_opencv_calling_convention(cache, frames):
         assert isinstance(ok, bool) and all(isinstance(v, int) for v in box)
         assert box == tuple(int(round(v)) for v in expected)
     assert cv_tracker.last.ok == ok
+
+
+def test_eval_defaults_to_the_shipped_model_and_takes_a_backend(cache, tmp_path, capsys):
+    from lighttrack.cli import main
+
+    runs = {}
+    for backend in ("auto", "torch"):
+        out = tmp_path / backend
+        assert main(["eval", "--dataset", "synthetic", "--max-sequences", "1", "--backend", backend,
+                     "--out", str(out), "--no-progress", "--json"]) == 0
+        doc = json.loads(capsys.readouterr().out)
+        run = json.loads((out / "run.json").read_text())
+        assert run["tracker"] == "lighttrack-mobile"
+        runs[backend] = doc["summary"]["auc"]
+    assert runs["auto"] == pytest.approx(runs["torch"], abs=0.01)  # the same boxes within tolerance
+    assert (cache / "onnx").is_dir()
+
+
+def test_track_cli_backend_flag(cache, tmp_path, capsys):
+    from lighttrack.cli import main
+
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for i, f in enumerate(_clip_frames()):
+        cv2.imwrite(str(folder / f"{i:04d}.png"), cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
+    boxes = {}
+    for backend in ("auto", "torch"):
+        out = tmp_path / f"{backend}.txt"
+        assert main(["track", str(folder), "--box", "150,113,20,14", "--backend", backend, "--boxes", str(out), "--no-progress"]) == 0
+        boxes[backend] = np.loadtxt(out, delimiter=",")[:, :4]
+    np.testing.assert_allclose(boxes["auto"], boxes["torch"], atol=0.05)
+
+
+def _clip_frames():
+    return [cv2.cvtColor(cv2.imread(str(FIXTURE / "frames" / f"{i:04d}.png")), cv2.COLOR_BGR2RGB) for i in range(8)]

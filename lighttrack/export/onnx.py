@@ -283,11 +283,14 @@ def _predictor_convs(model) -> list[str]:
     return names
 
 
-def quantize_track_graph(outdir: str | os.PathLike, calibration: Iterable[dict[str, np.ndarray]] | None = None) -> Path:
+def quantize_track_graph(outdir: str | os.PathLike, calibration: Iterable[dict[str, np.ndarray]] | None = None,
+                         op_types: Sequence[str] | None = None, target_name: str = TRACK_INT8_FILE) -> Path:
     """INT8 per-frame graph: static QDQ quantization (per-channel int8 weights, uint8 activations).
 
     The template graph stays float (it runs once per target). The last conv of each predictor is
-    kept in float so the box distances and logits keep their resolution.
+    kept in float so the box distances and logits keep their resolution. ``op_types`` limits
+    quantization to those operator types (e.g. ``["Conv"]`` keeps Swish and the SE gates float);
+    None quantizes every type ONNX Runtime can. ``target_name`` is the file written in ``outdir``.
     """
     try:
         from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
@@ -304,7 +307,7 @@ def quantize_track_graph(outdir: str | os.PathLike, calibration: Iterable[dict[s
     with tempfile.TemporaryDirectory(dir=outdir, prefix=".int8-") as tmp:
         pre = Path(tmp) / "pre.onnx"
         quant_pre_process(str(outdir / TRACK_FILE), str(pre), skip_symbolic_shape=True)
-        target = Path(tmp) / TRACK_INT8_FILE
+        target = Path(tmp) / target_name
         quantize_static(
             str(pre),
             str(target),
@@ -315,7 +318,8 @@ def quantize_track_graph(outdir: str | os.PathLike, calibration: Iterable[dict[s
             per_channel=True,
             calibrate_method=CalibrationMethod.MinMax,
             nodes_to_exclude=exclude,
+            op_types_to_quantize=list(op_types) if op_types else None,
             extra_options={"ActivationSymmetric": False, "WeightSymmetric": True},
         )
-        os.replace(target, outdir / TRACK_INT8_FILE)
-    return outdir / TRACK_INT8_FILE
+        os.replace(target, outdir / target_name)
+    return outdir / target_name
