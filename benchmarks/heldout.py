@@ -67,10 +67,11 @@ def parse_tracker(text: str) -> tuple[str, str, str]:
 
 
 def network_only_row(tracker: tuple):
-    """(NAME-network-only, spec, preset without alignment) for a LightTrack tracker whose preset
-    aligns; None for anything else."""
+    """(NAME-network-only, spec, preset without refiners) for a LightTrack tracker whose preset
+    switches refiners on (calibration, voting, alignment); None for anything else."""
     from lighttrack.errors import LightTrackError
     from lighttrack.tracker.presets import get_preset, network_only
+    from lighttrack.tracker.refiners import refiners_for
     from lighttrack.tracker.tracker import carried_preset
 
     name, spec, preset = tracker
@@ -78,7 +79,7 @@ def network_only_row(tracker: tuple):
         chosen = get_preset(preset) if preset else carried_preset(spec)
     except LightTrackError:  # a baseline, an ONNX folder or anything else without weights
         return None
-    if chosen is None or not chosen.align:
+    if chosen is None or not refiners_for(chosen):
         return None
     return f"{name}-network-only", spec, network_only(chosen)
 

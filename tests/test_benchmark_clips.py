@@ -56,8 +56,10 @@ def test_network_only_rows_are_added_for_aligning_lighttrack_trackers_only():
 
     name, spec, preset = network_only_row(("mobile", "lighttrack-mobile", None))  # its stored preset aligns
     assert name == "mobile-network-only" and spec == "lighttrack-mobile" and not preset.align
-    assert preset.penalty_k == Tracker.from_weights("lighttrack-mobile").preset.penalty_k  # the rest is kept
+    assert preset.calibration == 0 and preset.vote_radius == 0  # no refiner at all
+    assert preset.penalty_k == Tracker.from_weights("lighttrack-mobile").preset.penalty_k  # the rates are kept
     named = network_only_row(("m", "lighttrack-mobile", "aligned"))[2]  # an explicit preset wins
-    assert named == get_preset("aligned").replace(align=False, name="aligned-network-only")
-    assert network_only_row(("m", "lighttrack-mobile", "calibrated")) is None  # does not align
+    assert named == get_preset("aligned").replace(align=False, calibration=0.0, vote_radius=0, name="aligned-network-only")
+    assert network_only_row(("m", "lighttrack-mobile", "calibrated")) is not None  # calibrates and votes
+    assert network_only_row(("m", "lighttrack-mobile", "default")) is None  # LightTrack's own already
     assert network_only_row(("kcf", "kcf", None)) is None

@@ -88,7 +88,7 @@ def test_onnx_and_torch_calibrate_alike(exported, net, frames):
     runs = []
     for tracker in (Tracker.from_onnx(outdir, preset=preset, threads=1), Tracker(TorchBackend(net), preset=preset)):
         tracker.init(frames[0], [150, 113, 20, 14])
-        correction = tracker._states[0].correction
+        correction = next(r.correction for r in tracker._states[0].refiners if r.name == "calibration")
         runs.append((correction, np.array([tracker.update(f).box for f in frames[1:6]])))
     assert np.abs(runs[0][0]).max() > 0  # this network misses the box: there is something to correct
     np.testing.assert_allclose(runs[0][0], runs[1][0], atol=1e-3)

@@ -152,14 +152,14 @@ def test_alignment_fields_are_tunable():
     assert set(search_space(["align_threshold", "align_margin"])) == {"align_threshold", "align_margin"}
 
 
-def test_network_only_turns_alignment_off_and_says_so():
+def test_network_only_turns_every_refiner_off_and_says_so():
     from lighttrack.tracker.presets import network_only
 
     aligned = get_preset("aligned")
-    assert aligned.align and aligned.calibration == 1.0
+    assert aligned.align and aligned.calibration == 1.0 and aligned.vote_radius == 1
     alone = network_only(aligned)
-    assert not alone.align and alone.name == "aligned-network-only"
-    assert alone.replace(align=True, name="aligned") == aligned and network_only(alone) == alone
+    assert not alone.align and alone.calibration == 0 and alone.vote_radius == 0 and alone.name == "aligned-network-only"
+    assert alone.replace(align=True, calibration=1.0, vote_radius=1, name="aligned") == aligned and network_only(alone) == alone
 
 
 def test_alignment_recovers_the_exact_boxes_of_a_rigid_target_behind_a_random_network():

@@ -10,7 +10,8 @@ from lighttrack.errors import ConfigError
 from lighttrack.eval.metrics import iou
 from lighttrack.eval.tune import SEARCH_SPACE, search_space
 from lighttrack.tracker import Tracker
-from lighttrack.tracker.postprocess import box_bias, track_step
+from lighttrack.tracker.postprocess import StepInputs, StepRates
+from lighttrack.tracker.refiners import BoxVoting, FirstFrameCalibration, box_bias, refiners_for
 from lighttrack.tracker.presets import get_preset
 
 
@@ -31,30 +32,47 @@ def _maps(size=16, spread=(20.0, 20.0, 20.0, 20.0)):
     return prob, ltrb
 
 
-def test_track_step_takes_the_correction_off_the_chosen_box():
+def _step(prob, ltrb, refiners=()):
+    """One step from centre (100, 100), size 40x40 at scale 1, lr 1, no penalty or window."""
+    inputs = StepInputs(prob, ltrb, np.array([100.0, 100.0]), np.array([40.0, 40.0]), 1.0, 256, (640, 480))
+    return Tracker._step(inputs, StepRates(0.0, 0.0, 1.0, False, 1.0), refiners)
+
+
+def test_calibration_takes_the_correction_off_the_chosen_box():
     prob, ltrb = _maps()
-    args = (np.array([100.0, 100.0]), np.array([40.0, 40.0]), 1.0, 256, (640, 480), 0.0, 0.0, 1.0, False, 1.0)
-    plain = track_step(prob, ltrb, *args)
+    plain = _step(prob, ltrb)
     assert np.allclose(plain.measured[2:], [40, 40]) and np.allclose(plain.size, [40, 40])
-    corrected = track_step(prob, ltrb, *args, correction=np.array([0.1, -0.2, np.log(2), 0.0]))
+    calibration = FirstFrameCalibration(1.0, 0.25)
+    assert np.array_equal(_step(prob, ltrb, [calibration]).center, plain.center)  # not started: no correction
+    calibration.correction = np.array([0.1, -0.2, np.log(2), 0.0])
+    corrected = _step(prob, ltrb, [calibration])
     assert np.allclose(corrected.center - plain.center, [-4.0, 8.0])  # 0.1 and -0.2 of the 40 px box
     assert np.allclose(corrected.size, [20.0, 40.0])  # width halved, height kept
-    assert np.allclose(corrected.measured, plain.measured)  # what the network said is kept
+    assert np.allclose(box_bias(plain.measured, corrected.measured), calibration.correction)  # the step moved towards the corrected reading
 
 
 def test_box_voting_averages_the_neighbours_weighted_by_score():
     prob, ltrb = _maps()
     prob[8, 9] = 0.9  # a strong neighbour whose box is 8 px wider to the right
     ltrb[2, 8, 9] += 8
-    args = (np.array([100.0, 100.0]), np.array([40.0, 40.0]), 1.0, 256, (640, 480), 0.0, 0.0, 1.0, False, 1.0, None)
-    single = track_step(prob, ltrb, *args, vote_radius=0)
-    voted = track_step(prob, ltrb, *args, vote_radius=1)
+    single = _step(prob, ltrb)
+    voted = _step(prob, ltrb, [BoxVoting(1)])
     assert (single.row, single.col) == (voted.row, voted.col)
     # the voted box lies between the two cells' boxes, pulled mostly by the two strong cells
     assert single.measured[0] < voted.measured[0] < single.measured[0] + 16
     assert voted.measured[2] > single.measured[2]
     ltrb[0, 7, 8] = np.nan  # a broken neighbour is left out of the vote
-    assert np.isfinite(track_step(prob, ltrb, *args, vote_radius=1).measured).all()
+    assert np.isfinite(_step(prob, ltrb, [BoxVoting(1)]).measured).all()
+
+
+def test_presets_switch_refiners_and_network_only_drops_them_all():
+    from lighttrack.tracker.presets import network_only
+
+    assert refiners_for(get_preset("default")) == [] and refiners_for(get_preset("vot2019")) == []
+    names = [r.name for r in refiners_for(get_preset("aligned"))]
+    assert names == ["voting", "calibration", "alignment"]  # read, correct, place
+    alone = network_only(get_preset("aligned"))
+    assert refiners_for(alone) == [] and alone.penalty_k == get_preset("aligned").penalty_k
 
 
 def test_preset_fields_are_validated():

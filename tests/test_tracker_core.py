@@ -26,7 +26,7 @@ from lighttrack.tracker.crop import (
     search_geometry,
     template_side,
 )
-from lighttrack.tracker.postprocess import result_box, score_maps, sigmoid, track_step
+from lighttrack.tracker.postprocess import StepInputs, StepRates, lighttrack_step, result_box, score_maps, sigmoid
 from lighttrack.tracker.presets import PRESETS, Preset, get_preset, load_preset, save_preset
 
 FIXTURE = Path(__file__).parent / "fixtures" / "official_lighttrack_mobile"
@@ -174,10 +174,9 @@ def test_postprocess_replays_the_trace_exactly(trace, run):
         center = tr["pre_target_pos"][k].numpy()
         size = tr["pre_target_sz"][k].numpy()
         geom = search_geometry(size[0], size[1], info["exemplar_size"], info["instance_size"])
-        step = track_step(
-            sigmoid(tr["cls_logits"][k].numpy()), tr["reg"][k].numpy(), center, size, geom.scale_z,
-            info["instance_size"], (320, 240), preset.penalty_k, preset.window_influence, preset.lr,
-        )
+        inputs = StepInputs(sigmoid(tr["cls_logits"][k].numpy()), tr["reg"][k].numpy(), center, size, geom.scale_z,
+                            info["instance_size"], (320, 240))
+        step = lighttrack_step(inputs, StepRates.of(preset))
         row = rows[k + 1]
         assert (step.row, step.col) == (int(row[8]), int(row[9])) == tuple(tr["argmax_rc"][k].tolist())
         np.testing.assert_array_equal(result_box(step.center, step.size), row[1:5])
@@ -190,7 +189,8 @@ def test_postprocess_replays_the_trace_exactly(trace, run):
 
 
 def _step(prob, ltrb, center=(50.0, 40.0), size=(20.0, 10.0), double=True, image=(100, 80)):
-    return track_step(prob, ltrb, np.array(center), np.array(size), 2.0, 256, image, 0.062, 0.38, 0.765, double)
+    inputs = StepInputs(prob, ltrb, np.array(center), np.array(size), 2.0, 256, image)
+    return lighttrack_step(inputs, StepRates(0.062, 0.38, 0.765, double))
 
 
 def test_size_update_single_vs_double_smoothing():

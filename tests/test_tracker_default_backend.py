@@ -190,3 +190,26 @@ def test_track_cli_backend_flag(cache, tmp_path, capsys):
 
 def _clip_frames():
     return [cv2.cvtColor(cv2.imread(str(FIXTURE / "frames" / f"{i:04d}.png")), cv2.COLOR_BGR2RGB) for i in range(8)]
+
+
+def test_network_only_runs_no_refiner_from_the_cli_and_the_api(cache, tmp_path, capsys, frames):
+    from lighttrack.cli import main
+
+    shipped = Tracker.from_weights("lighttrack-mobile", threads=1)
+    assert [r for s in [shipped.init(frames[0], (150, 113, 20, 14))] for r in shipped._states[0].refiners]  # the carried preset refines
+    alone = Tracker.from_weights("lighttrack-mobile", threads=1, network_only=True)
+    alone.init(frames[0], (150, 113, 20, 14))
+    assert alone._states[0].refiners == () and alone.preset.penalty_k == shipped.preset.penalty_k
+    out = tmp_path / "alone"
+    assert main(["eval", "--network-only", "--dataset", "synthetic", "--max-sequences", "1", "--out", str(out), "--no-progress"]) == 0
+    assert json.loads((out / "run.json").read_text())["network_only"] is True
+    capsys.readouterr()
+    assert main(["eval", "--tracker", "kcf", "--network-only", "--dataset", "synthetic", "--max-sequences", "1",
+                 "--out", str(tmp_path / "kcf"), "--no-progress"]) == 2
+    assert "network-only applies to LightTrack trackers" in capsys.readouterr().err
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for i, f in enumerate(frames[:3]):
+        cv2.imwrite(str(folder / f"{i:04d}.png"), cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
+    assert main(["track", str(folder), "--box", "150,113,20,14", "--network-only", "--align", "--no-progress"]) == 2
+    assert "cannot align" in capsys.readouterr().err

@@ -95,6 +95,8 @@ def register(subparsers) -> None:
     p.add_argument("--tracker", default="lighttrack-mobile",
                    help="a shipped model (lighttrack-mobile, lighttrack-m300), a checkpoint file, an ONNX folder, kcf, csrt, "
                    "static, or module:factory (default lighttrack-mobile, the shipped default model)")
+    p.add_argument("--network-only", action="store_true",
+                   help="LightTrack's own inference: the preset's rates without its refiners (calibration, voting, alignment)")
     p.add_argument("--backend", default="auto", choices=("auto", "onnxruntime", "torch"),
                    help="how LightTrack weights run: auto (ONNX Runtime when installed, exported once and cached), "
                    "onnxruntime or torch (default auto)")
@@ -138,7 +140,7 @@ def run(args) -> int:
         preset = args.preset
         ran = run_benchmark(dataset, args.tracker, out, protocol, preset=preset, workers=args.workers,
                             repetitions=args.repetitions, progress=not args.no_progress,
-                            dataset_info=info, backend=args.backend)
+                            dataset_info=info, backend=args.backend, network_only=args.network_only)
     elif not (out / RESULTS_DIR).is_dir():
         raise InputError(f"{out / RESULTS_DIR}: no results folder to evaluate")
     result = evaluate_run(dataset, out, protocol)

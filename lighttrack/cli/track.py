@@ -37,6 +37,8 @@ def register(subparsers) -> None:
     p.add_argument("--align", action=argparse.BooleanOptionalAction, default=None,
                    help="refine each box by matching the target's first-frame look (default: as the preset says; the "
                    "shipped weights' presets align)")
+    p.add_argument("--network-only", action="store_true",
+                   help="LightTrack's own inference: the preset's rates without its refiners (calibration, voting, alignment)")
     p.add_argument("--fast", action="store_true", help="crop with one warpAffine instead of the official crop+resize (not bit-exact with the official tracker)")
     p.add_argument("--device", default="cpu", help="PyTorch device: cpu, cuda, cuda:N or auto (default cpu)")
     p.add_argument("--threads", type=int, default=None, help="CPU threads for the network (default: one per core)")
@@ -71,7 +73,8 @@ def build_tracker(args):
     preset = args.preset
     mode = "warp" if getattr(args, "fast", False) else None
     if args.onnx:
-        return Tracker.from_onnx(args.onnx, preset=preset, threads=args.threads, int8=args.int8, spin=args.spin, crop_mode=mode, align=getattr(args, "align", None))
+        return Tracker.from_onnx(args.onnx, preset=preset, threads=args.threads, int8=args.int8, spin=args.spin, crop_mode=mode,
+                                 align=getattr(args, "align", None), network_only=getattr(args, "network_only", False))
     if args.int8:
         raise InputError("--int8 needs --onnx DIR (export with 'lighttrack export onnx --int8')")
     weights = args.weights or default_weights(args.arch)
@@ -81,7 +84,8 @@ def build_tracker(args):
             "(ours or the official LightTrackM.pth) or --onnx DIR (from 'lighttrack export onnx')"
         )
     return Tracker.from_weights(weights, preset=preset, device=args.device, arch=args.arch, threads=args.threads,
-                                backend=getattr(args, "backend", "auto"), spin=args.spin, crop_mode=mode, align=getattr(args, "align", None))
+                                backend=getattr(args, "backend", "auto"), spin=args.spin, crop_mode=mode, align=getattr(args, "align", None),
+                                network_only=getattr(args, "network_only", False))
 
 
 def _box_paths(path: str, count: int) -> list[Path]:

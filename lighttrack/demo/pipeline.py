@@ -36,13 +36,15 @@ PRETRAINED_SEARCHED = "lighttrack-m300-shipped"  # run name of our shipped searc
 NETWORK_ONLY = "-network-only"  # suffix of a row tracked without template alignment (Preset.align)
 
 
-def _without_alignment(weights: str):
-    """The preset a weights file carries with template alignment off; None when it does not align."""
+def _network_only(weights: str):
+    """The preset a weights file carries without its refiners (LightTrack's own inference); None
+    when it carries none or runs no refiner."""
     from lighttrack.tracker.presets import network_only
+    from lighttrack.tracker.refiners import refiners_for
     from lighttrack.tracker.tracker import carried_preset
 
     preset = carried_preset(weights) if Path(weights).is_file() else None
-    return network_only(preset) if preset is not None and preset.align else None
+    return network_only(preset) if preset is not None and refiners_for(preset) else None
 
 
 def _log(msg: str) -> None:
@@ -262,7 +264,7 @@ class Demo:
                 else:
                     self.log(f"    no shipped {model} weights found: skipping that row")
         if self.s.network_only_rows:
-            alone = [(f"{name}{NETWORK_ONLY}", spec, _without_alignment(spec)) for name, spec, _ in rows if name in (RETRAINED, PRETRAINED)]
+            alone = [(f"{name}{NETWORK_ONLY}", spec, _network_only(spec)) for name, spec, _ in rows if name in (RETRAINED, PRETRAINED)]
             rows += [row for row in alone if row[2] is not None]
         rows += [(b, b, None) for b in self.s.baselines]
         return rows

@@ -14,8 +14,8 @@ LABELS = {
     "lighttrack-demo": "LightTrack, found and trained by this demo run",
     "lighttrack-mobile-shipped": "LightTrack-Mobile, shipped pretrained weights (not trained by this run)",
     "lighttrack-m300-shipped": "lighttrack-m300 (our searched model, 280.6 M MACs), shipped weights (not trained by this run)",
-    "lighttrack-demo-network-only": "the demo's network alone: its boxes without template alignment",
-    "lighttrack-mobile-shipped-network-only": "shipped LightTrack-Mobile alone: its boxes without template alignment",
+    "lighttrack-demo-network-only": "the demo's network alone: LightTrack's own inference, no refiners (calibration, voting, alignment)",
+    "lighttrack-mobile-shipped-network-only": "shipped LightTrack-Mobile alone: LightTrack's own inference, no refiners",
     "kcf": "KCF (OpenCV)",
     "csrt": "CSRT (OpenCV)",
     "static": "static: the first-frame box in every frame (a floor, not a tracker)",
@@ -85,9 +85,10 @@ def write_report(demo) -> dict:
                      "hundred pairs in minutes of CPU; the paper's used 18 million pairs on 8 GPUs. "
                      "The shipped rows are our longer runs (CPU hours; for Mobile also ten GPU minutes), each tracked "
                      "with the preset it carries (see <code>lighttrack/assets/MODEL_CARD.md</code>). "
-                     "LightTrack rows align each box to the target's first-frame look where it still matches "
-                     "(<code>Preset.align</code>); the <i>network alone</i> rows show what the network's own boxes "
-                     "score. These clips film rigid photos, where a first-frame match is exact; on real video of "
+                     "LightTrack rows run the refiners their preset switches on: first-frame calibration, box voting, and "
+                     "an alignment of each box to the target's first-frame look where it still matches "
+                     "(<code>lighttrack.tracker.refiners</code>); the <i>network alone</i> rows show what LightTrack's own "
+                     "inference scores with the same rates and no refiner. These clips film rigid photos, where a first-frame match is exact; on real video of "
                      "deforming objects the alignment stands aside more often (see the model card).</p>")
     parts += [f"<img src='{html.escape(p)}' alt='{html.escape(p)}'>" for p in plots]
     parts += [

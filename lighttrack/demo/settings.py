@@ -46,7 +46,7 @@ class DemoSettings:
     # -- 4. evaluation
     baselines: tuple[str, ...] = ("kcf", "csrt", "static")  # static: the first box forever (a floor)
     use_pretrained: bool = True  # add a row for the shipped LightTrack-Mobile weights, when present
-    # also score the demo's network (and shipped Mobile) without template alignment: the network alone
+    # also score the demo's network (and shipped Mobile) without refiners: the network alone
     network_only_rows: bool = True
     # the supernet inherits the first of these shipped models that is present (needs use_pretrained)
     inherit_from: tuple[str, ...] = ("lighttrack-m300", "lighttrack-mobile")

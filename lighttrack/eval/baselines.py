@@ -141,15 +141,18 @@ def describe_tracker(spec: str) -> str:
     return "shipped weights" if default_weights(s.lower()) is not None else "unknown"
 
 
-def make_tracker(spec: str, preset: Any = None, backend: str = "auto", threads: int | None = None):
+def make_tracker(spec: str, preset: Any = None, backend: str = "auto", threads: int | None = None, network_only: bool = False):
     """Build a tracker from a ``--tracker`` argument (see the module docstring).
 
     ``preset`` is a preset name, preset file, ``Preset`` value or mapping; it only applies to
     LightTrack trackers and ``module:factory`` trackers. ``backend`` (auto, onnxruntime, torch)
-    and ``threads`` apply to LightTrack weights.
+    and ``threads`` apply to LightTrack weights; ``network_only`` runs LightTrack's own inference
+    (the preset's rates, no refiners).
     """
     s = str(spec)
     low = s.lower()
+    if network_only and (low in BUILTIN_TRACKERS or ":" in s and not Path(s).expanduser().exists()):
+        raise InputError(f"network-only applies to LightTrack trackers, not to {s!r}")
     if low in OPENCV_TRACKERS:
         return OpenCVTracker(low)
     if low == "static":
@@ -164,7 +167,7 @@ def make_tracker(spec: str, preset: Any = None, backend: str = "auto", threads: 
             from lighttrack.tracker.tracker import Tracker  # type: ignore[attr-defined]
         except ImportError as err:
             raise InputError(f"cannot load LightTrack trackers here ({err})") from err
-        kwargs = {"threads": threads, **({} if preset is None else {"preset": preset})}
+        kwargs = {"threads": threads, "network_only": network_only, **({} if preset is None else {"preset": preset})}
         if path.is_dir():
             return Tracker.from_onnx(path, **kwargs)
         return Tracker.from_weights(path, backend=backend, **kwargs)
@@ -172,7 +175,8 @@ def make_tracker(spec: str, preset: Any = None, backend: str = "auto", threads: 
         from lighttrack.tracker.tracker import Tracker, default_weights
 
         if default_weights(low) is not None:  # a registered model with shipped weights
-            return Tracker.from_weights(low, backend=backend, threads=threads, **({} if preset is None else {"preset": preset}))
+            return Tracker.from_weights(low, backend=backend, threads=threads, network_only=network_only,
+                                        **({} if preset is None else {"preset": preset}))
     if ":" in s and not s.startswith(("/", ".")):
         module_name, _, attr = s.partition(":")
         try:

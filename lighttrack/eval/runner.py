@@ -177,7 +177,7 @@ def _check_run_info(run_dir: Path, info: dict) -> None:
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_init(spec, preset, dataset, protocol, store_root, fmt, repetitions, threads, backend="auto"):
+def _worker_init(spec, preset, dataset, protocol, store_root, fmt, repetitions, threads, backend="auto", network_only=False):
     if threads:
         try:
             import torch
@@ -191,7 +191,7 @@ def _worker_init(spec, preset, dataset, protocol, store_root, fmt, repetitions, 
         cv2.setNumThreads(1)
     except Exception:
         pass
-    _WORKER.update(tracker=make_tracker(spec, preset, backend=backend, threads=threads), dataset=dataset, protocol=protocol,
+    _WORKER.update(tracker=make_tracker(spec, preset, backend=backend, threads=threads, network_only=network_only), dataset=dataset, protocol=protocol,
                    store=ResultStore(store_root, fmt), repetitions=repetitions)
 
 
@@ -210,23 +210,26 @@ def _worker_task(name: str):
 def run_benchmark(dataset, tracker_spec: str, run_dir: str | Path, protocol: Protocol, *,
                   preset: Any = None, workers: int = 1, repetitions: int | None = None,
                   names: Iterable[str] | None = None, progress: bool = True,
-                  dataset_info: dict | None = None, tracker=None, backend: str = "auto") -> dict:
+                  dataset_info: dict | None = None, tracker=None, backend: str = "auto",
+                  network_only: bool = False) -> dict:
     """Track every (remaining) sequence of ``dataset`` and write the result files.
 
     ``tracker`` (optional) is an already built tracker used instead of ``tracker_spec`` when
     ``workers == 1`` (the library path; the CLI always builds from the spec). ``backend``
-    (auto, onnxruntime, torch) is how LightTrack weights run. Returns
+    (auto, onnxruntime, torch) is how LightTrack weights run; ``network_only`` runs them without
+    the preset's refiners. Returns
     ``{"ran": [...], "skipped": [...], "frames": n, "seconds": s}``.
     """
     run_dir = Path(run_dir)
     store = ResultStore(run_dir / RESULTS_DIR, protocol.result_format)
     if tracker is None:  # also with workers: checks the spec and fills the ONNX cache once
-        tracker = make_tracker(tracker_spec, preset, backend=backend)
+        tracker = make_tracker(tracker_spec, preset, backend=backend, network_only=network_only)
     deterministic = tracker_is_deterministic(tracker) if tracker is not None else True
     reps = repetitions or default_repetitions(protocol, deterministic)
     preset_label = None if preset is None else (getattr(preset, "name", None) or str(preset))
     info = {
         "tracker": str(tracker_spec),
+        **({"network_only": True} if network_only else {}),
         "tracker_kind": describe_tracker(tracker_spec),
         "preset": preset_label,
         "dataset": dataset_info or {"format": getattr(dataset, "format", "unknown"),
@@ -258,7 +261,7 @@ def run_benchmark(dataset, tracker_spec: str, run_dir: str | Path, protocol: Pro
     try:
         if workers <= 1 or len(todo) <= 1:
             if tracker is None:
-                tracker = make_tracker(tracker_spec, preset, backend=backend)
+                tracker = make_tracker(tracker_spec, preset, backend=backend, network_only=network_only)
             for name in todo:
                 if bar is not None:
                     bar.set_postfix_str(name)
@@ -275,7 +278,7 @@ def run_benchmark(dataset, tracker_spec: str, run_dir: str | Path, protocol: Pro
             with ProcessPoolExecutor(
                     max_workers=workers, mp_context=mp.get_context("spawn"), initializer=_worker_init,
                     initargs=(tracker_spec, preset, dataset, protocol, str(store.root),
-                              protocol.result_format, reps, threads, backend)) as pool:
+                              protocol.result_format, reps, threads, backend, network_only)) as pool:
                 futures = [pool.submit(_worker_task, name) for name in todo]
                 for fut in as_completed(futures):
                     name, n, secs = fut.result()

@@ -239,9 +239,11 @@ def stored_preset(record: Mapping[str, Any]) -> "Preset | None":
 
 
 def network_only(preset: Preset) -> Preset:
-    """The same preset with template alignment off: what the network's own boxes score."""
+    """LightTrack's own inference with the preset's rates: every refiner off (no first-frame
+    calibration, no box voting, no template alignment), so the boxes are the network's own."""
     suffix = "-network-only"
-    return preset.replace(name=preset.name if preset.name.endswith(suffix) else f"{preset.name}{suffix}", align=False)
+    name = preset.name if preset.name.endswith(suffix) else f"{preset.name}{suffix}"
+    return preset.replace(name=name, calibration=0.0, vote_radius=0, align=False)
 
 
 def save_preset(preset: Preset, path: "str | os.PathLike") -> Path:

@@ -20,11 +20,12 @@ from typing import Any, Sequence
 import numpy as np
 
 from lighttrack.errors import InputError
-from lighttrack.tracker.align import TemplateAligner
 from lighttrack.tracker.backends import Backend, OnnxBackend, TorchBackend
 from lighttrack.tracker.crop import Cropper, fill_colour, normalize_into, search_geometry, template_side
-from lighttrack.tracker.postprocess import box_bias, clamp_state, result_box, sigmoid, track_step
+from lighttrack.tracker.postprocess import Step, StepInputs, StepRates, cell_reading, choose_cell, move, result_box, sigmoid
 from lighttrack.tracker.presets import Preset, get_preset, stored_preset
+from lighttrack.tracker.presets import network_only as network_only_preset
+from lighttrack.tracker.refiners import Refiner, TargetStart, refiners_for
 from lighttrack.tracker.result import TrackResult
 
 COLORS = ("rgb", "bgr")
@@ -127,8 +128,7 @@ class _State:
     search_size: int
     score: float = 1.0
     valid: bool = True  # the last step had a finite score
-    correction: np.ndarray | None = None  # the network's bias on this target (preset.calibration)
-    aligner: TemplateAligner | None = None  # its first-frame appearance (preset.align)
+    refiners: tuple[Refiner, ...] = ()  # what the preset adds around LightTrack's step, for this target
 
 
 class Tracker:
@@ -140,13 +140,17 @@ class Tracker:
     pass ("rgb", or "bgr" for OpenCV's); ``init``/``update`` can override it per call.
     """
 
-    def __init__(self, net_or_backend: Any, preset: str | os.PathLike | Preset = "default", device: str = "cpu", crop_mode: str | None = None, align: bool | None = None, color: str = "rgb") -> None:
+    def __init__(self, net_or_backend: Any, preset: str | os.PathLike | Preset = "default", device: str = "cpu", crop_mode: str | None = None, align: bool | None = None, color: str = "rgb", network_only: bool = False) -> None:
         self.color = check_color(color)
         self.preset = get_preset(preset)
         if crop_mode is not None:
             self.preset = self.preset.replace(crop_mode=crop_mode)
         if align is not None:  # switch the preset's template alignment on or off
             self.preset = self.preset.replace(align=bool(align))
+        if network_only:  # LightTrack's own inference: the preset's rates, no refiners
+            if align:
+                raise InputError("network_only runs no refiners: it cannot align")
+            self.preset = network_only_preset(self.preset)
         if hasattr(net_or_backend, "track") and hasattr(net_or_backend, "take"):
             self.backend: Backend = net_or_backend
         else:
@@ -236,8 +240,7 @@ class Tracker:
             self._cropper.crop(frame, center[0], center[1], side, t, self._fill, out=z_patch)
             normalize_into(z_patch, z[i])
             search = p.search_size_for(size[0] * size[1], float(width * height))
-            aligner = TemplateAligner(frame, b, p.align_threshold, p.align_margin) if p.align else None
-            states.append(_State(center, size, search, aligner=aligner))
+            states.append(_State(center, size, search, refiners=tuple(refiners_for(p))))
         features = self.backend.template(z)
         groups = []
         for search in sorted({s.search_size for s in states}):
@@ -246,41 +249,42 @@ class Tracker:
             groups.append(
                 _Group(search, idx, feats, np.empty((len(idx), search, search, 3), np.uint8), np.empty((len(idx), 3, search, search), np.float32))
             )
-        if p.calibration > 0:
-            for group in groups:
-                for k, i in enumerate(group.indices):
-                    states[i].correction = p.calibration * self._first_frame_bias(frame, boxes[i], states[i], group, k)
+        for group in groups:  # the refiners see the init frame (calibration probes the network in it)
+            for k, i in enumerate(group.indices):
+                readers = [r for r in states[i].refiners if r.phase == "read"]
+                start = TargetStart(frame, boxes[i], lambda c, s, g=group, k=k, r=readers: self._probe(frame, g, k, c, s, r))
+                for refiner in states[i].refiners:
+                    refiner.start(start)
         self._states, self._groups = states, groups
         return [TrackResult(b.copy(), 1.0, True) for b in boxes]
 
-    # Where the calibration searches put the known box: the centre and eight shifts (in units of
-    # the calibration_shift fraction of the box's width and height).
-    _CALIBRATION_OFFSETS = np.array([(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1)], np.float64)
+    @staticmethod
+    def _step(inputs: StepInputs, rates: StepRates, refiners: Sequence[Refiner]) -> Step:
+        """LightTrack's step (choose the cell, move to its box), with the refiners' changes to the
+        box it moves towards in between."""
+        choice = choose_cell(inputs, rates)
+        if not choice.valid:
+            return move(inputs, rates, choice, None)
+        reading = cell_reading(choice, inputs)
+        for refiner in refiners:
+            if refiner.phase in ("read", "correct"):
+                reading = refiner.adjust_reading(choice, reading, inputs)
+        return move(inputs, rates, choice, reading)
 
-    def _first_frame_bias(self, frame: np.ndarray, box: np.ndarray, state: _State, group: _Group, k: int) -> np.ndarray:
-        """The median of how the network misses the known box in the first frame, searched from
-        nine nearby positions as later frames will be (see ``Preset.calibration``)."""
-        centers = state.center + self._CALIBRATION_OFFSETS * self.preset.calibration_shift * state.size
-        steps = self._probe(frame, group, k, centers, np.repeat(state.size[None], len(centers), axis=0))
-        misses = [box_bias(s.measured, box) for s in steps if s.valid and s.measured is not None and np.all(s.measured[2:] > 0)]
-        if not misses:
-            return np.zeros(4)
-        bias = np.median(np.array(misses), axis=0)
-        return np.clip(bias, [-0.5, -0.5, -0.7, -0.7], [0.5, 0.5, 0.7, 0.7])
-
-    def _probe(self, frame: np.ndarray, group: _Group, k: int, centers: np.ndarray, sizes: np.ndarray) -> list:
+    def _probe(self, frame: np.ndarray, group: _Group, k: int, centers: np.ndarray, sizes: np.ndarray, readers: Sequence[Refiner]) -> list[Step]:
         """One batched search of ``frame`` for target ``k`` of ``group`` from each (centre, size)
-        state; the raw outcome of each (``Step.measured``), without smoothing or correction."""
+        state; the raw outcome of each (``Step.measured``): the read-out refiners applied, no
+        correction, no smoothing (lr 1)."""
         p = self.preset
         height, width = frame.shape[:2]
         n, side = len(centers), group.search_size
         batch = np.empty((n, 3, side, side), np.float32)
         geoms = self._crop_searches(frame, centers, sizes, np.empty((n, side, side, 3), np.uint8), batch)
         cls, ltrb = self.backend.track(self.backend.take(group.features, [k] * n), batch)
+        rates = StepRates(p.penalty_k, p.window_influence, 1.0, False, p.min_size)
         return [
-            track_step(sigmoid(cls[j, 0]), ltrb[j], np.asarray(centers[j], np.float64), np.asarray(sizes[j], np.float64),
-                       geoms[j].scale_z, side, (width, height), p.penalty_k, p.window_influence, 1.0, False, p.min_size,
-                       None, p.vote_radius)
+            self._step(StepInputs(sigmoid(cls[j, 0]), ltrb[j], np.asarray(centers[j], np.float64), np.asarray(sizes[j], np.float64),
+                                  geoms[j].scale_z, side, (width, height)), rates, readers)
             for j in range(n)
         ]
 
@@ -309,7 +313,8 @@ class Tracker:
         if len(centers) != len(sizes) or not len(centers):
             raise InputError("probe needs as many sizes as centres, and at least one")
         group = next(g for g in self._groups if target in g.indices)
-        return self._probe(self._frame(frame, None), group, group.indices.index(target), centers, sizes)
+        readers = [r for r in self._states[target].refiners if r.phase == "read"]
+        return self._probe(self._frame(frame, None), group, group.indices.index(target), centers, sizes, readers)
 
     def update_many(self, frame: Any, color: str | None = None) -> list[TrackResult]:
         """Track every target in the next frame; one result per target, in init order."""
@@ -318,33 +323,22 @@ class Tracker:
         frame = self._frame(frame, color)
         height, width = frame.shape[:2]
         p = self.preset
+        rates = StepRates.of(p)
         for group in self._groups:
             states = [self._states[i] for i in group.indices]
             geoms = self._crop_searches(frame, [st.center for st in states], [st.size for st in states], group.patches, group.batch)
             cls, ltrb = self.backend.track(group.features, group.batch)
             for k, i in enumerate(group.indices):
                 st = self._states[i]
-                step = track_step(
-                    sigmoid(cls[k, 0]),
-                    ltrb[k],
-                    st.center,
-                    st.size,
-                    geoms[k].scale_z,
-                    group.search_size,
-                    (width, height),
-                    p.penalty_k,
-                    p.window_influence,
-                    p.lr,
-                    p.double_smoothing,
-                    p.min_size,
-                    st.correction,
-                    p.vote_radius,
-                )
+                inputs = StepInputs(sigmoid(cls[k, 0]), ltrb[k], st.center, st.size, geoms[k].scale_z, group.search_size, (width, height))
+                step = self._step(inputs, rates, st.refiners)
                 st.center, st.size, st.score, st.valid = step.center, step.size, step.score, step.valid
-                if st.aligner is not None and step.valid:
-                    found = st.aligner.align(frame, st.center, st.size)
-                    if found is not None:
-                        st.center, st.size = clamp_state(found.center, found.size, (width, height), p.min_size)
+                if step.valid:
+                    for refiner in st.refiners:
+                        if refiner.phase == "place":
+                            placed = refiner.place(frame, st.center, st.size)
+                            if placed is not None:
+                                st.center, st.size = placed
         return [TrackResult(result_box(s.center, s.size, p.clamp_output_xy), s.score, bool(s.valid and s.score >= p.lost_score))
                 for s in self._states]
 
