@@ -26,15 +26,15 @@ from pathlib import Path
 from lighttrack.data.datasets.base import Dataset
 from lighttrack.data.sequence import Sequence
 from lighttrack.errors import DataError
+from lighttrack.settings import DATA_ROOTS
 
 SPLITS = ("train", "val")
 SPLIT_FILE = Path(__file__).resolve().parent / "splits" / "realvideo_split.txt"
-# source name in the split file -> (environment variable, reader format, what it is)
+# source name in the split file -> (environment variable, reader format, what it is: the one
+# description of each variable, in lighttrack.settings.DATA_ROOTS)
 SOURCES = {
-    "realvideo": ("LIGHTTRACK_REALVIDEO", "realvideo",
-                  "the folder ../shared/realvideo/build.py built (<bench>/<seq>/img, groundtruth.txt, meta.json)"),
-    "davis2016": ("LIGHTTRACK_DAVIS", "folder",
-                  "DAVIS-2016 in the folder layout (<split>/<seq>/img, groundtruth.txt), e.g. ../shared/data/davis2016"),
+    "realvideo": ("LIGHTTRACK_REALVIDEO", "realvideo", DATA_ROOTS["LIGHTTRACK_REALVIDEO"]),
+    "davis2016": ("LIGHTTRACK_DAVIS", "folder", DATA_ROOTS["LIGHTTRACK_DAVIS"]),
 }
 
 
