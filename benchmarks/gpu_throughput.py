@@ -69,7 +69,7 @@ def main(argv=None) -> int:
     frames, box = load_frames(args)
     batches = [int(b) for b in args.batches.split(",")]
     import lighttrack
-    from lighttrack.tracker.tracker import weights_file
+    from lighttrack.models import weights_file
 
     net = lighttrack.load(weights_file(args.weights)).to(args.device).eval()
     report = {

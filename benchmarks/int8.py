@@ -121,11 +121,12 @@ def main(argv=None) -> int:
     from lighttrack.eval.runner import evaluate_run, run_benchmark
     from lighttrack.export.onnx import export_onnx
     from lighttrack.tracker.presets import get_preset, stored_preset
-    from lighttrack.tracker.tracker import Tracker, network_from_weights
+    from lighttrack.models import load_weights
+    from lighttrack.tracker.tracker import Tracker
 
     cv2.setNumThreads(1)
     load_before = [round(v, 2) for v in os.getloadavg()]
-    net, data = network_from_weights(args.weights)
+    net, data = load_weights(args.weights)
     preset = stored_preset(data) or get_preset("default")
     report: dict = {"benchmark": "INT8 per-frame graph on real video", "weights": args.weights, "preset": preset.name,
                     "cpu_count": os.cpu_count(), "loadavg_before": load_before}

@@ -194,7 +194,8 @@ def main(argv=None) -> int:
     from lighttrack.export.onnx import calibration_feeds
     from lighttrack.profile import profile_net
     from lighttrack.tracker.onnx_cache import cache_root
-    from lighttrack.tracker.tracker import Tracker, network_from_weights
+    from lighttrack.models import load_weights
+    from lighttrack.tracker.tracker import Tracker
 
     threads = args.threads or os.cpu_count() or 1
     torch.set_num_threads(threads)
@@ -202,7 +203,7 @@ def main(argv=None) -> int:
     frames, box, source = load_frames(args)
     load_before = os.getloadavg()
     peak = peak_gmacs(threads)
-    net, _ = network_from_weights(args.weights)
+    net, _ = load_weights(args.weights)
     default = Tracker.from_weights(args.weights, preset=args.preset, threads=args.threads)  # what `lighttrack track` builds
     preset = default.preset
     with tempfile.TemporaryDirectory() as tmp:

@@ -3,13 +3,14 @@
 __version__ = "0.1.0"
 
 from lighttrack.arch import Arch, HeadArch  # noqa: E402
-from lighttrack.models import build, load, register, resolve_arch  # noqa: E402
+from lighttrack.models import ModelEntry, build, get_model, list_models, load, register, resolve_arch  # noqa: E402
 from lighttrack.space import SearchSpace  # noqa: E402
 
 # The tracker API, imported on first use (``import lighttrack`` stays light).
 _TRACKER_EXPORTS = ("CVTracker", "MultiTracker", "Preset", "TrackResult", "Tracker")
 
-__all__ = ["Arch", "HeadArch", "SearchSpace", "build", "load", "register", "resolve_arch", "__version__", *_TRACKER_EXPORTS]
+__all__ = ["Arch", "HeadArch", "ModelEntry", "SearchSpace", "build", "get_model", "list_models", "load", "register", "resolve_arch",
+           "__version__", *_TRACKER_EXPORTS]
 
 
 def __getattr__(name: str):

@@ -1,24 +1,75 @@
-"""A small registry of named architectures and the ``build`` entry point."""
+"""The model registry: named architectures, the weights shipped for them, and the one loader.
+
+Every shipped model is one :class:`ModelEntry`: its architecture (the official path string), its
+weights file in ``lighttrack/assets/``, that file's SHA-256, the preset the weights carry, and the
+terms they come under. ``list_models()`` lists them; :func:`load_weights` is the one way
+``track``, ``eval``, ``export``, the demo and the benchmarks turn a weights argument (a shipped
+model's name or a checkpoint file) into a network. A shipped model whose file does not have the
+registered SHA-256 is refused with a clear error.
+"""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from lighttrack.arch import Arch
 from lighttrack.errors import ArchError, CheckpointError
 
-REGISTRY: dict[str, str] = {
-    # the official LightTrack-Mobile (spec lighttrack.md §2.3)
-    "lighttrack-mobile": "back_04502514044521042540+cls_211000022+reg_100000111_ops_32",
-    # found by our own search under 300 M MACs (configs/search_300m.yaml; 280.6 M MACs, 0.854 M params)
-    "lighttrack-m300": "back_04000224204000000000+cls_101200111+reg_012202221_ops_23",
-}
+ASSETS_DIR = Path(__file__).resolve().parent / "assets"
+WEIGHTS_ENV = "LIGHTTRACK_WEIGHTS_DIR"
+SHIPPED_TERMS = ("research use only: trained on DAVIS-2016 (CC BY-NC 4.0) among permissive sets; "
+                 "see lighttrack/assets/MODEL_CARD.md")
 
 
-def register(name: str, arch: Arch | str) -> None:
+@dataclass(frozen=True)
+class ModelEntry:
+    """One named model: ``arch`` is the official path string; ``weights`` the shipped file's name
+    (None: an architecture only), with its ``sha256``, the ``preset`` its weights carry and the
+    ``terms`` they come under."""
+
+    name: str
+    arch: str
+    description: str = ""
+    weights: str | None = None
+    sha256: str | None = None
+    preset: str | None = None
+    terms: str | None = None
+
+
+_SHIPPED = (
+    ModelEntry(
+        "lighttrack-mobile", "back_04502514044521042540+cls_211000022+reg_100000111_ops_32",
+        "LightTrack-Mobile, the paper's mobile model (spec lighttrack.md §2.3): 1.97 M parameters, 530 M FLOPs",
+        "lighttrack-mobile.pt", "c70318154daed2a9fbe86b1ab36ce83c73b387c2921a344d50d999f144e4a197",
+        "lighttrack-mobile-tuned-aligned", SHIPPED_TERMS),
+    ModelEntry(
+        "lighttrack-m300", "back_04000224204000000000+cls_101200111+reg_012202221_ops_23",
+        "found by our own search under 300 M MACs (configs/search_300m.yaml): 280.6 M MACs, 0.854 M parameters",
+        "lighttrack-m300.pt", "26fb78bf712b218ba9f941401315b8ddee7659b5ce49314670583c2ba1615ef2",
+        "lighttrack-m300-tuned-aligned", SHIPPED_TERMS),
+)
+MODELS: dict[str, ModelEntry] = {entry.name: entry for entry in _SHIPPED}
+
+
+def register(name: str, arch: Arch | str, description: str = "") -> ModelEntry:
     """Add a named architecture (e.g. one found by search) to this process's registry."""
-    REGISTRY[name] = str(arch if isinstance(arch, Arch) else Arch.parse(arch))
+    entry = ModelEntry(name.lower(), str(arch if isinstance(arch, Arch) else Arch.parse(arch)), description)
+    MODELS[entry.name] = entry
+    return entry
+
+
+def list_models() -> list[ModelEntry]:
+    """Every registered model, shipped ones first."""
+    return list(MODELS.values())
+
+
+def get_model(name: str) -> ModelEntry:
+    entry = MODELS.get(str(name).lower())
+    if entry is None:
+        raise ArchError(f"unknown model {name!r}; registered: {', '.join(MODELS)}")
+    return entry
 
 
 def resolve_arch(name_or_arch: str | Arch) -> Arch:
@@ -26,14 +77,47 @@ def resolve_arch(name_or_arch: str | Arch) -> Arch:
     if isinstance(name_or_arch, Arch):
         return name_or_arch
     text = str(name_or_arch).strip()
-    if text.lower() in REGISTRY:
-        return Arch.parse(REGISTRY[text.lower()])
+    if text.lower() in MODELS:
+        return Arch.parse(MODELS[text.lower()].arch)
     if text.startswith("back_"):
         return Arch.parse(text)
     if text.endswith(".json") and Path(text).is_file():
         return Arch.from_json(Path(text).read_text())
-    known = ", ".join(sorted(REGISTRY))
+    known = ", ".join(sorted(MODELS))
     raise ArchError(f"unknown architecture {text!r}: give a registered name ({known}), an official path string 'back_…', or an Arch JSON file")
+
+
+def default_weights(name: str = "lighttrack-mobile") -> Path | None:
+    """Where a registered model's weights file is: ``$LIGHTTRACK_WEIGHTS_DIR/<file>``, then the
+    package's assets; None when the model ships none (not checked: :func:`weights_file` is)."""
+    entry = MODELS.get(str(name).lower())
+    if entry is None or entry.weights is None:
+        return None
+    folders = [Path(os.environ[WEIGHTS_ENV])] if os.environ.get(WEIGHTS_ENV) else []
+    folders.append(ASSETS_DIR)
+    for folder in folders:
+        candidate = folder / entry.weights
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def weights_file(path_or_name: str | os.PathLike) -> Path:
+    """A checkpoint file, or a registered model's weights file after checking its SHA-256."""
+    from lighttrack.io import file_sha256
+
+    path = Path(path_or_name)
+    if path.is_file():
+        return path
+    found = default_weights(str(path_or_name))
+    if found is None:
+        raise CheckpointError(f"weights {str(path_or_name)!r} not found (no such file and no shipped weights by that name; "
+                              f"shipped: {', '.join(e.name for e in MODELS.values() if e.weights)})")
+    entry = MODELS[str(path_or_name).lower()]
+    if entry.sha256 and file_sha256(found) != entry.sha256:
+        raise CheckpointError(f"{found} is not the {entry.name} weights this version ships (SHA-256 differs from "
+                              f"{entry.sha256[:12]}…): reinstall lighttrack, or pass your own file with --weights")
+    return found
 
 
 def build(name_or_arch: str | Arch, weights: str | os.PathLike | dict | None = None, template_size: int = 128,
@@ -72,3 +156,20 @@ def load(weights: str | os.PathLike | dict, template_size: int = 128, source: st
     if not isinstance(data.get("arch"), str):
         raise CheckpointError(f"checkpoint {label} does not say its architecture; use build(arch, weights=...)")
     return build(data["arch"], data, data.get("template_size", template_size), source=label)
+
+
+def arch_of_weights(path_or_name: str | os.PathLike, arch: str = "lighttrack-mobile") -> str:
+    """The architecture a weights argument is read as: a shipped model holds its own; ``arch``
+    is for checkpoints that do not name theirs (a bare state dict, the official layout)."""
+    return str(arch) if Path(path_or_name).is_file() else str(path_or_name)
+
+
+def load_weights(path_or_name: str | os.PathLike, arch: str = "lighttrack-mobile"):
+    """The network of a checkpoint file or of a shipped model's name (hash checked), and the
+    checkpoint read once for its other entries (such as the preset it carries)."""
+    from lighttrack.nn.checkpoint import read_checkpoint
+
+    path = weights_file(path_or_name)
+    data = read_checkpoint(path)
+    name = data.get("arch") if Path(path_or_name).is_file() and isinstance(data.get("arch"), str) else arch_of_weights(path_or_name, arch)
+    return build(name, weights=data, source=repr(str(path))), data

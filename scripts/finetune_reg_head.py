@@ -73,7 +73,7 @@ def feature_job(args: argparse.Namespace, job: int, shards: int) -> None:
     import torch
 
     from lighttrack.io import atomic_write
-    from lighttrack.tracker.tracker import network_from_weights
+    from lighttrack.models import load_weights
     from lighttrack.train.data import build_pair_dataset
 
     torch.set_num_threads(1)
@@ -84,7 +84,7 @@ def feature_job(args: argparse.Namespace, job: int, shards: int) -> None:
     dataset = build_pair_dataset(training_mix(args.config, args.search_scale), seed=epoch)
     dataset.set_epoch(epoch)
     order = np.random.default_rng(epoch).permutation(len(dataset))
-    net, _ = network_from_weights(args.weights, args.arch)
+    net, _ = load_weights(args.weights, args.arch)
     net.eval()
     start = time.time()
     for k in todo:
@@ -167,7 +167,7 @@ def train_head(args: argparse.Namespace, shards: int) -> dict:
 
     from lighttrack.io import atomic_torch_save
     from lighttrack.nn.checkpoint import save_trackernet
-    from lighttrack.tracker.tracker import network_from_weights
+    from lighttrack.models import load_weights
     from lighttrack.train.losses import iou_loss
 
     torch.set_num_threads(args.threads)
@@ -176,7 +176,7 @@ def train_head(args: argparse.Namespace, shards: int) -> dict:
     train_paths = [shard_path(args.work, j, k) for j in range(args.jobs) for k in range(shards)]
     train_paths = [p for p in train_paths if p not in held_out]
     train, val = load_shards(train_paths), load_shards(held_out)
-    net, data = network_from_weights(args.weights, args.arch)
+    net, data = load_weights(args.weights, args.arch)
     net.eval()
     head = net.reg_head
     params = list(head.parameters())
@@ -277,7 +277,7 @@ def main(argv=None) -> int:
     if not Path(args.config).is_file():
         p.error(f"--config {args.config}: no such file")
     from lighttrack.errors import LightTrackError
-    from lighttrack.tracker.tracker import weights_file
+    from lighttrack.models import weights_file
 
     try:
         weights_file(args.weights)

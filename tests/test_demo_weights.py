@@ -10,7 +10,8 @@ import lighttrack
 from lighttrack.demo import assets as A
 from lighttrack.demo.weights import package
 from lighttrack.nn.checkpoint import save_trackernet
-from lighttrack.tracker import Tracker, default_weights
+from lighttrack.models import default_weights
+from lighttrack.tracker import Tracker
 
 TINY = "back_00000000000000000000+cls_002222222+reg_002222222_ops_20"
 

@@ -184,7 +184,7 @@ def test_report_table_plots_html(tmp_path):
 
 def test_tracker_spec_may_name_a_model_with_shipped_weights():
     from lighttrack.eval.baselines import describe_tracker, make_tracker
-    from lighttrack.tracker.tracker import default_weights
+    from lighttrack.models import default_weights
 
     if default_weights("lighttrack-m300") is None:
         pytest.skip("no shipped lighttrack-m300 weights")

@@ -17,9 +17,9 @@ pytestmark = pytest.mark.skipif(not WEIGHTS.is_file(), reason=f"golden fixture m
 
 
 def test_track_without_weights_is_a_clear_error(capsys, monkeypatch, tmp_path):
-    import lighttrack.tracker.tracker as tracker_module
+    import lighttrack.models as models_module
 
-    monkeypatch.setattr(tracker_module, "ASSETS_DIR", tmp_path / "no_assets")
+    monkeypatch.setattr(models_module, "ASSETS_DIR", tmp_path / "no_assets")
     monkeypatch.setenv("LIGHTTRACK_WEIGHTS_DIR", str(tmp_path))
     code = main(["track", str(FRAMES), "--box", "150,113,20,14", "--no-progress"])
     err = capsys.readouterr().err
@@ -27,10 +27,10 @@ def test_track_without_weights_is_a_clear_error(capsys, monkeypatch, tmp_path):
 
 
 def test_track_uses_the_shipped_weights_by_default(capsys, monkeypatch, tmp_path):
-    import lighttrack.tracker.tracker as tracker_module
+    import lighttrack.models as models_module
 
     monkeypatch.delenv("LIGHTTRACK_WEIGHTS_DIR", raising=False)
-    assert tracker_module.default_weights() == tracker_module.ASSETS_DIR / "lighttrack-mobile.pt"
+    assert models_module.default_weights() == models_module.ASSETS_DIR / "lighttrack-mobile.pt"
     boxes = tmp_path / "boxes.txt"
     code = main(["track", str(FRAMES), "--box", "150,113,20,14", "--no-progress", "--boxes", str(boxes)])
     assert code == 0, capsys.readouterr().err
@@ -39,13 +39,13 @@ def test_track_uses_the_shipped_weights_by_default(capsys, monkeypatch, tmp_path
 
 def test_track_runs_our_searched_model_by_name(capsys, monkeypatch, tmp_path):
     import lighttrack
-    import lighttrack.tracker.tracker as tracker_module
+    import lighttrack.models as models_module
 
     monkeypatch.delenv("LIGHTTRACK_WEIGHTS_DIR", raising=False)
-    shipped = tracker_module.default_weights("lighttrack-m300")
-    assert shipped == tracker_module.ASSETS_DIR / "lighttrack-m300.pt"
+    shipped = models_module.default_weights("lighttrack-m300")
+    assert shipped == models_module.ASSETS_DIR / "lighttrack-m300.pt"
     net = lighttrack.load(shipped)
-    assert str(net.arch) == lighttrack.models.REGISTRY["lighttrack-m300"]
+    assert str(net.arch) == lighttrack.models.get_model("lighttrack-m300").arch
     assert sum(p.numel() for p in net.parameters()) == 854_317
     boxes = tmp_path / "boxes.txt"
     code = main(["track", str(FRAMES), "--box", "150,113,20,14", "--arch", "lighttrack-m300", "--no-progress",

@@ -41,11 +41,11 @@ def run_onnx(args) -> int:
 
     from lighttrack.export.onnx import calibration_feeds, export_onnx
     from lighttrack.tracker.presets import stored_preset
-    from lighttrack.tracker.tracker import network_from_weights
+    from lighttrack.models import load_weights
 
     if args.calib and not args.calib_box:
         raise InputError("--calib needs --calib-box X,Y,W,H (the target in the first calibration frame)")
-    net, data = network_from_weights(args.weights, args.arch)
+    net, data = load_weights(args.weights, args.arch)
     result = export_onnx(net, args.outdir, template_size=args.template_size, opset=args.opset, check=not args.no_check,
                          preset=stored_preset(data))
     if args.int8:

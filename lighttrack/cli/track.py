@@ -68,7 +68,8 @@ def parse_box(text: str):
 
 def build_tracker(args):
     """The tracker the arguments ask for; a clear error when no weights are given or bundled."""
-    from lighttrack.tracker import Tracker, default_weights
+    from lighttrack.models import default_weights
+    from lighttrack.tracker import Tracker
 
     preset = args.preset
     mode = "warp" if getattr(args, "fast", False) else None

@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+from lighttrack.models import ASSETS_DIR
+
 DEMO_DIR = ASSETS_DIR / "demo"
 EVAL_STILLS = ("thermal_dogs_people", "aquarium", "coco_mini")
 TRAIN_STILLS = ("thermal_dogs_people",)
@@ -50,7 +51,7 @@ def train_still_roots() -> list[Path]:
 
 def pretrained_weights(name: str = "lighttrack-mobile") -> Path | None:
     """The shipped weights (``lighttrack/assets/<name>.pt`` or ``$LIGHTTRACK_WEIGHTS_DIR``), if any."""
-    from lighttrack.tracker.tracker import default_weights
+    from lighttrack.models import default_weights
 
     return default_weights(name)
 

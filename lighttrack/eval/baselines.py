@@ -136,7 +136,7 @@ def describe_tracker(spec: str) -> str:
         return "checkpoint"
     if ":" in s:
         return "python"
-    from lighttrack.tracker.tracker import default_weights
+    from lighttrack.models import default_weights
 
     return "shipped weights" if default_weights(s.lower()) is not None else "unknown"
 
@@ -172,7 +172,8 @@ def make_tracker(spec: str, preset: Any = None, backend: str = "auto", threads: 
             return Tracker.from_onnx(path, **kwargs)
         return Tracker.from_weights(path, backend=backend, **kwargs)
     if ":" not in s:
-        from lighttrack.tracker.tracker import Tracker, default_weights
+        from lighttrack.models import default_weights
+        from lighttrack.tracker.tracker import Tracker
 
         if default_weights(low) is not None:  # a registered model with shipped weights
             return Tracker.from_weights(low, backend=backend, threads=threads, network_only=network_only,

@@ -18,7 +18,6 @@ _EXPORTS = {
     "CVTracker": "tracker",
     "MultiTracker": "tracker",
     "Tracker": "tracker",
-    "default_weights": "tracker",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -91,9 +91,9 @@ def export_weights(weights: Path, arch: str, outdir: Path, weights_sha256: str) 
     """Export ``weights`` into ``outdir`` (checked against PyTorch) and record the cache identity."""
     from lighttrack.export.onnx import export_onnx
     from lighttrack.tracker.presets import stored_preset
-    from lighttrack.tracker.tracker import network_from_weights
+    from lighttrack.models import load_weights
 
-    net, data = network_from_weights(weights, arch)
+    net, data = load_weights(weights, arch)
     preset = stored_preset(data)
     try:
         export_onnx(net, outdir, template_size=preset.template_size if preset else 127, check=True, preset=preset)

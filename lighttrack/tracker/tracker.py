@@ -14,12 +14,12 @@ import importlib.util
 import os
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
 from lighttrack.errors import InputError
+from lighttrack.models import arch_of_weights, load_weights, weights_file
 from lighttrack.tracker.backends import Backend, OnnxBackend, TorchBackend
 from lighttrack.tracker.crop import Cropper, fill_colour, normalize_into, search_geometry, template_side
 from lighttrack.tracker.postprocess import Step, StepInputs, StepRates, cell_reading, choose_cell, move, result_box, sigmoid
@@ -176,12 +176,12 @@ class Tracker:
             from lighttrack.tracker.onnx_cache import cached_onnx_backend
 
             onnx_backend = cached_onnx_backend(
-                weights_file(path_or_name), _arch_name(path_or_name, arch),
+                weights_file(path_or_name), arch_of_weights(path_or_name, arch),
                 lambda directory: OnnxBackend(directory, threads=threads, spin=spin))
             if preset is None:
                 preset = stored_preset(onnx_backend.meta) or "default"
             return cls(onnx_backend, preset=preset, **kwargs)
-        net, data = network_from_weights(path_or_name, arch)
+        net, data = load_weights(path_or_name, arch)
         if preset is None:
             preset = stored_preset(data) or "default"
         return cls(TorchBackend(net, device=device, threads=threads), preset=preset, **kwargs)
@@ -384,43 +384,6 @@ class CVTracker:
         return self.last.ok, (x, y, w, h)
 
 
-ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
-
-
-def weights_file(path_or_name: str | os.PathLike) -> Path:
-    """A checkpoint file, or else the bundled weights of the registered model of that name."""
-    from lighttrack.errors import CheckpointError
-
-    path = Path(path_or_name)
-    if path.is_file():
-        return path
-    found = default_weights(str(path_or_name))
-    if found is None:
-        raise CheckpointError(f"weights {str(path_or_name)!r} not found (no such file and no bundled weights by that name)")
-    return found
-
-
-def network_from_weights(path_or_name: str | os.PathLike, arch: str = "lighttrack-mobile") -> tuple[Any, dict]:
-    """The TrackerNet of a checkpoint file or of a shipped model's name, and the checkpoint read
-    (once) for its other entries, such as the preset it carries. ``arch`` is for checkpoints that
-    do not name their architecture (a bare state dict, the official layout)."""
-    import lighttrack
-    from lighttrack.nn.checkpoint import read_checkpoint
-
-    path = weights_file(path_or_name)
-    data = read_checkpoint(path)
-    if Path(path_or_name).is_file():
-        name = data.get("arch") if isinstance(data.get("arch"), str) else arch
-    else:
-        name = str(path_or_name)  # bundled weights must hold the model they are named after
-    return lighttrack.build(name, weights=data, source=repr(str(path))), data
-
-
-def _arch_name(path_or_name: str | os.PathLike, arch: str) -> str:
-    """The architecture a weights argument is read as (shipped weights hold their own model)."""
-    return str(arch) if Path(path_or_name).is_file() else str(path_or_name)
-
-
 def carried_preset(path_or_name: str | os.PathLike) -> Preset | None:
     """The preset a checkpoint file or a shipped model's weights carry (None: they carry none),
     read without building the network."""
@@ -429,16 +392,4 @@ def carried_preset(path_or_name: str | os.PathLike) -> Preset | None:
     return stored_preset(read_checkpoint(weights_file(path_or_name)))
 
 
-def default_weights(name: str = "lighttrack-mobile") -> Path | None:
-    """Bundled weights for a registered model, when a release ships them (lighttrack/assets/).
 
-    Looks for ``<name>.pt`` in ``$LIGHTTRACK_WEIGHTS_DIR`` and then in the package's assets
-    folder; returns None while no trained weights ship.
-    """
-    folders = [Path(os.environ["LIGHTTRACK_WEIGHTS_DIR"])] if os.environ.get("LIGHTTRACK_WEIGHTS_DIR") else []
-    folders.append(ASSETS_DIR)
-    for folder in folders:
-        candidate = folder / f"{name}.pt"
-        if candidate.is_file():
-            return candidate
-    return None
