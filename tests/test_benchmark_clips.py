@@ -30,7 +30,7 @@ def _synthetic_seeds(node) -> set[int]:
 
 def test_the_unseen_seed_is_used_by_no_training_config():
     used = set()
-    for path in sorted((ROOT / "configs").glob("*.yaml")):
+    for path in sorted([*(ROOT / "configs").glob("*.yaml"), *(ROOT / "experiments" / "configs").glob("*.yaml")]):
         used |= _synthetic_seeds(yaml.safe_load(path.read_text()))
     assert used, "expected the training configs to draw synthetic clips"
     assert UNSEEN_SYNTHETIC_SEED not in used
