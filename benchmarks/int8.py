@@ -36,7 +36,7 @@ VARIANTS = {"int8_all": None, "int8_conv": ["Conv"]}
 def calibration_crops(onnx_dir: Path, preset, clips: int, frames: int) -> list:
     """Per-frame graph inputs from tracking the first ``frames`` frames of ``clips`` training clips."""
     from lighttrack.data.realvideo import open_realvideo_split
-    from lighttrack.export.onnx import calibration_feeds
+    from lighttrack.tracker.quantize import calibration_feeds
 
     train = open_realvideo_split("train", check=False)
     step = max(1, len(train.names) // clips)

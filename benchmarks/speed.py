@@ -191,7 +191,7 @@ def main(argv=None) -> int:
 
     import torch
 
-    from lighttrack.export.onnx import calibration_feeds
+    from lighttrack.tracker.quantize import calibration_feeds
     from lighttrack.profile import profile_net
     from lighttrack.tracker.onnx_cache import cache_root
     from lighttrack.models import load_weights

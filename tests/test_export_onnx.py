@@ -120,7 +120,8 @@ def test_missing_or_bad_onnx_folder(tmp_path):
 
 def test_int8_graph_tracks(exported, frames, net):
     """Static INT8 quantization, calibrated on a few fixture frames: runs and stays close."""
-    from lighttrack.export.onnx import calibration_feeds, quantize_track_graph
+    from lighttrack.export.onnx import quantize_track_graph
+    from lighttrack.tracker.quantize import calibration_feeds
     from lighttrack.io import atomic_write_json
 
     outdir, _ = exported

@@ -57,7 +57,7 @@ def test_pareto_front_and_plot(tmp_path):
 def test_cached_cost_table_matches_the_profiler():
     import lighttrack
     from lighttrack.profile import profile_net
-    from lighttrack.search.constraints import cost_table
+    from lighttrack.costs import cost_table
 
     arch = lighttrack.models.resolve_arch("lighttrack-mobile")
     table = cost_table(SearchSpace())

@@ -39,7 +39,8 @@ def register(subparsers) -> None:
 def run_onnx(args) -> int:
     from pathlib import Path
 
-    from lighttrack.export.onnx import calibration_feeds, export_onnx
+    from lighttrack.export.onnx import export_onnx
+    from lighttrack.tracker.quantize import calibration_feeds
     from lighttrack.tracker.presets import stored_preset
     from lighttrack.models import load_weights
 
@@ -53,7 +54,7 @@ def run_onnx(args) -> int:
         from lighttrack.export.onnx import META_FILE, TRACK_INT8_FILE, quantize_track_graph
         from lighttrack.io import atomic_write_json
 
-        feeds = None
+        feeds = None  # a synthetic clip (real footage is better: --calib)
         if args.calib:
             from lighttrack.tracker.video import open_source
 
@@ -61,7 +62,7 @@ def run_onnx(args) -> int:
             frames = [f for i, f in source if f is not None and i < args.calib_frames]
             source.close()
             feeds = calibration_feeds(args.outdir, frames, parse_box(args.calib_box))
-        result.files[TRACK_INT8_FILE] = quantize_track_graph(args.outdir, feeds)
+        result.files[TRACK_INT8_FILE] = quantize_track_graph(args.outdir, feeds if feeds is not None else calibration_feeds(args.outdir))
         meta_path = Path(args.outdir) / META_FILE
         meta = json.loads(meta_path.read_text())
         meta["track_int8"] = TRACK_INT8_FILE

@@ -11,7 +11,8 @@
   keeps ``BN_z`` as is: it follows a residual add, so it has no conv to fold into, and it runs
   once per target.
 - ``lighttrack.json`` names the files and the export settings; ``--int8`` adds
-  ``track.int8.onnx`` (ONNX Runtime static QDQ quantization, calibrated on real crops).
+  ``track.int8.onnx`` (ONNX Runtime static QDQ quantization, calibrated on tracking crops that
+  ``lighttrack.tracker.quantize`` collects: the exporter itself knows nothing of the tracker).
 
 Batch and spatial sizes are dynamic, so one export serves 256 and 288 search sizes and any
 number of targets.
@@ -24,7 +25,7 @@ import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 import torch
@@ -33,8 +34,6 @@ from torch import nn
 from lighttrack.errors import InputError
 from lighttrack.io import atomic_write_json
 
-if TYPE_CHECKING:
-    from lighttrack.tracker.presets import Preset
 
 TEMPLATE_FILE = "template.onnx"
 TRACK_FILE = "track.onnx"
@@ -127,14 +126,18 @@ def export_onnx(
     int8: bool = False,
     calibration: Iterable[dict[str, np.ndarray]] | None = None,
     check: bool = True,
-    preset: "Preset | Mapping[str, Any] | None" = None,
+    preset: Any = None,
 ) -> ExportResult:
     """Write ``template.onnx``, ``track.onnx`` (and ``track.int8.onnx``) plus ``lighttrack.json``.
 
     ``template_size`` is the crop size used for the example input and recorded in the metadata
     (the graphs accept 127 and 128). With ``check`` the graphs are run in ONNX Runtime on random
-    inputs and compared with PyTorch (max abs differences go to ``result.parity``).
+    inputs and compared with PyTorch (max abs differences go to ``result.parity``). ``int8`` needs
+    ``calibration``: per-frame graph inputs from tracking real frames
+    (``lighttrack.tracker.quantize.calibration_feeds``).
     """
+    if int8 and calibration is None:
+        raise InputError("an INT8 export needs calibration crops (lighttrack.tracker.quantize.calibration_feeds)")
     net = net.eval().cpu()
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
@@ -224,52 +227,6 @@ class _Reader:
         pass
 
 
-def synthetic_clip(frames: int = 24, size: tuple[int, int] = (320, 240), seed: int = 0) -> tuple[list[np.ndarray], np.ndarray]:
-    """A deterministic clip (smooth colour background, textured moving box) and its first box.
-
-    Used to calibrate INT8 ranges when no real footage is given; real footage is better.
-    """
-    import cv2
-
-    rng = np.random.default_rng(seed)
-    width, height = size
-    low = rng.integers(0, 256, (height // 16 + 1, width // 16 + 1, 3), dtype=np.uint8)
-    background = cv2.resize(low, (width, height), interpolation=cv2.INTER_CUBIC)
-    background = np.clip(background.astype(np.int16) + rng.integers(-12, 13, background.shape), 0, 255).astype(np.uint8)
-    pattern = rng.integers(0, 256, (24, 32, 3), dtype=np.uint8)
-    out = []
-    for t in range(frames):
-        frame = background.copy()
-        x = int(width / 2 - 16 + 40 * np.cos(t / 5))
-        y = int(height / 2 - 12 + 30 * np.sin(t / 7))
-        frame[y : y + 24, x : x + 32] = pattern
-        out.append(frame)
-    return out, np.array([width / 2 - 16 + 40, height / 2 - 12, 32.0, 24.0])
-
-
-def calibration_feeds(outdir: str | os.PathLike, frames: Sequence[np.ndarray] | None = None, box=None, presets: Sequence[str] = ("default", "vot2019")) -> list[dict[str, np.ndarray]]:
-    """Per-frame graph inputs collected by tracking ``frames`` with the fp32 graphs."""
-    from lighttrack.tracker.backends import OnnxBackend
-    from lighttrack.tracker.tracker import Tracker
-
-    if frames is None:
-        frames, box = synthetic_clip()
-    feeds: list[dict[str, np.ndarray]] = []
-
-    class Recorder(OnnxBackend):
-        def track(self, features, x):
-            feeds.append({**{k: features[k].copy() for k in FEATURE_NAMES}, "x": x.copy()})
-            return super().track(features, x)
-
-    backend = Recorder(outdir, threads=None)
-    for preset in presets:
-        tracker = Tracker(backend, preset=preset)
-        tracker.init(frames[0], box)
-        for frame in frames[1:]:
-            tracker.update(frame)
-    return feeds
-
-
 def _predictor_convs(model) -> list[str]:
     """Names of the last Conv before each graph output (the cls and reg predictors)."""
     producer = {out: node for node in model.graph.node for out in node.output}
@@ -300,9 +257,9 @@ def quantize_track_graph(outdir: str | os.PathLike, calibration: Iterable[dict[s
     import onnx
 
     outdir = Path(outdir)
-    feeds = list(calibration) if calibration is not None else calibration_feeds(outdir)
+    feeds = list(calibration) if calibration is not None else []
     if not feeds:
-        raise InputError("INT8 calibration needs at least one frame")
+        raise InputError("INT8 calibration needs at least one crop (lighttrack.tracker.quantize.calibration_feeds)")
     exclude = _predictor_convs(onnx.load(str(outdir / TRACK_FILE)))
     with tempfile.TemporaryDirectory(dir=outdir, prefix=".int8-") as tmp:
         pre = Path(tmp) / "pre.onnx"

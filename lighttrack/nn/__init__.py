@@ -1,5 +1,5 @@
 """The networks: operations, backbone, heads, TrackerNet / SuperNet / extract, checkpoints."""
 
-from lighttrack.nn import backbone, checkpoint, head, inherit, net, official, ops  # noqa: F401
+from lighttrack.nn import backbone, batchnorm, checkpoint, head, inherit, net, official, ops  # noqa: F401
 
-__all__ = ["backbone", "checkpoint", "head", "inherit", "net", "official", "ops"]
+__all__ = ["backbone", "batchnorm", "checkpoint", "head", "inherit", "net", "official", "ops"]

@@ -15,6 +15,7 @@ from typing import Callable
 
 from lighttrack.arch import Arch
 from lighttrack.errors import ConfigError
+from lighttrack.costs import cost_table
 from lighttrack.space import SearchSpace
 
 
@@ -65,58 +66,6 @@ class Limits:
         if self.max_latency_ms is not None:
             parts.append(f"latency <= {self.max_latency_ms:g} ms on {self.latency_runtime}")
         return f"{self.name}: " + (", ".join(parts) if parts else "unconstrained")
-
-
-def _nn_fingerprint() -> str:
-    """Hash of the network code the costs depend on (a change invalidates cached tables)."""
-    import hashlib
-    from pathlib import Path
-
-    import lighttrack
-
-    root = Path(lighttrack.__file__).parent
-    h = hashlib.sha256()
-    for rel in ("nn/ops.py", "nn/backbone.py", "nn/head.py", "nn/net.py", "profile.py", "arch.py"):
-        path = root / rel
-        h.update(path.read_bytes() if path.is_file() else b"")
-    return h.hexdigest()[:16]
-
-
-def cost_table(space: SearchSpace, search_size: int = 256, template_size: int = 128):
-    """``CostTable.build`` with a disk cache (building one takes about a minute on a small CPU).
-
-    Looks in ``lighttrack/search/tables/`` (shipped for the paper space), then in
-    ``$LIGHTTRACK_CACHE`` (default ``~/.cache/lighttrack``); builds and stores it there otherwise.
-    The file name carries a hash of the network code, so stale tables are never used.
-    """
-    import json
-    import os
-    from pathlib import Path
-
-    from lighttrack.io import atomic_write_json
-    from lighttrack.profile import CostTable
-    from lighttrack.search.latency import key_to_str, space_signature, str_to_key
-
-    sig = json.dumps([space_signature(space), search_size, template_size], sort_keys=True)
-    import hashlib
-
-    name = f"costs-{hashlib.sha256(sig.encode()).hexdigest()[:10]}-{_nn_fingerprint()}.json"
-    shipped = Path(__file__).parent / "tables" / name
-    user = Path(os.environ.get("LIGHTTRACK_CACHE", Path.home() / ".cache" / "lighttrack")) / name
-    for path in (shipped, user):
-        if path.is_file():
-            try:
-                data = json.loads(path.read_text())
-                entries = {str_to_key(k): tuple(v) for k, v in data["entries"].items()}
-                return CostTable(entries, search_size, space)
-            except (ValueError, KeyError, TypeError):
-                pass
-    table = CostTable.build(space, search_size, template_size)
-    try:
-        atomic_write_json(user, {"signature": sig, "entries": {key_to_str(k): list(v) for k, v in table.entries.items()}})
-    except OSError:
-        pass
-    return table
 
 
 class Costs:

@@ -81,7 +81,7 @@ class SupernetFitness:
     def evaluate(self, arch: Arch) -> dict:
         """The full record for one Arch (uncached)."""
         from lighttrack.nn.net import extract
-        from lighttrack.search.calibrate import recalibrate
+        from lighttrack.nn.batchnorm import recalibrate
 
         start = time.perf_counter()
         torch.manual_seed(0)

@@ -46,6 +46,7 @@ from torch import nn
 
 from lighttrack.arch import Arch
 from lighttrack.errors import ConfigError, InputError
+from lighttrack.costs import key_to_str, space_signature, str_to_key  # noqa: F401 - re-exported for latency tables
 from lighttrack.space import SearchSpace
 
 RUNTIMES = ("torch-cpu", "onnxruntime-cpu", "torch-cuda")
@@ -63,19 +64,6 @@ def check_runtime(runtime: str) -> str:
         except ImportError as err:  # pragma: no cover - depends on the environment
             raise InputError("runtime onnxruntime-cpu needs ONNX Runtime: pip install onnxruntime") from err
     return runtime
-
-
-def key_to_str(key: tuple) -> str:
-    return "/".join(str(k) for k in key)
-
-
-def str_to_key(text: str) -> tuple:
-    parts = text.split("/")
-    return (parts[0], *(int(p) for p in parts[1:]))
-
-
-def space_signature(space: SearchSpace) -> dict:
-    return {"depths": list(space.depths), "output_positions": [list(p) for p in space.output_positions], "head_layers": space.head_layers}
 
 
 # --------------------------------------------------------------------------------------------

@@ -199,7 +199,7 @@ def validation_sequences(cfg: SearchConfig) -> list:
 
 
 def calibration_set(cfg: SearchConfig) -> list:
-    from lighttrack.search.calibrate import calibration_batches
+    from lighttrack.nn.batchnorm import calibration_batches
     from lighttrack.train.data import build_pair_dataset
 
     try:

@@ -81,7 +81,7 @@ def make_sampler(space: SearchSpace, cfg, seed: int) -> PathSampler:
     """A PathSampler from a :class:`~lighttrack.train.config.SamplingConfig`."""
     accept = None
     if cfg.max_params is not None or cfg.max_macs is not None:
-        from lighttrack.search.constraints import cost_table  # the disk-cached table search uses too
+        from lighttrack.costs import cost_table  # the disk-cached table search uses too
 
         accept = cost_table(space).within(cfg.max_params, cfg.max_macs)
     strategy = cfg.strategy

@@ -392,7 +392,7 @@ class Trainer:
     def recalibrate_bn(self) -> None:
         """Recompute every BN statistic of the tracker on the first training pairs of epoch 0
         (a cumulative average, not an EMA), before step 0 of a run."""
-        from lighttrack.search.calibrate import calibration_batches, recalibrate
+        from lighttrack.nn.batchnorm import calibration_batches, recalibrate
 
         n, size = self.cfg.train.bn_recalibrate, self.cfg.train.batch_size
         batches = calibration_batches(self.dataset, n, size)  # the same pairs in every process and rerun
