@@ -1,7 +1,9 @@
-"""scripts/finetune_reg_head.py: only the regression head changes, the result tracks, a rerun resumes."""
+"""experiments/tools/finetune_reg_head.py, run as a program: only the regression head changes, the
+result tracks, a rerun resumes."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -12,11 +14,13 @@ import lighttrack
 from lighttrack.nn.checkpoint import read_checkpoint, save_trackernet
 from lighttrack.tracker import Tracker
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-import finetune_reg_head as F  # noqa: E402
-
 ROOT = Path(__file__).resolve().parents[1]
+TOOL = ROOT / "experiments" / "tools" / "finetune_reg_head.py"
 TINY = "back_00000000000000000000+cls_002222222+reg_002222222_ops_20"
+
+
+def run_tool(argv: list[str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(TOOL), *argv], cwd=ROOT, capture_output=True, text=True, timeout=600)
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +31,8 @@ def finetuned(tmp_path_factory):
     argv = ["--config", str(ROOT / "configs/tiny_synthetic.yaml"), "--weights", str(start), "--work", str(work / "w"),
             "--out", str(work / "out.pt"), "--pairs", "48", "--shard-size", "16", "--jobs", "2", "--epochs", "2",
             "--lr", "1e-3", "--batch-size", "16", "--threads", "1"]
-    assert F.main(argv) == 0
+    done = run_tool(argv)
+    assert done.returncode == 0, done.stderr[-3000:]
     return start, work, argv
 
 
@@ -55,12 +60,13 @@ def test_result_carries_preset_and_record_and_tracks(finetuned):
     assert tracker.update(frame).box.shape == (4,)
 
 
-def test_rerun_resumes_without_new_work(finetuned, capsys):
+def test_rerun_resumes_without_new_work(finetuned):
     _, work, argv = finetuned
     shards = sorted((work / "w" / "features").glob("*.npz"))
     stamps = [p.stat().st_mtime_ns for p in shards]
-    assert F.main(argv) == 0
-    assert "resumed after epoch 2" in capsys.readouterr().out
+    again = run_tool(argv)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "resumed after epoch 2" in again.stdout
     assert [p.stat().st_mtime_ns for p in shards] == stamps
 
 
@@ -69,18 +75,16 @@ def test_rerun_resumes_without_new_work(finetuned, capsys):
     ({"--weights": "missing.pt"}, "not found"),
     ({"--pairs": "8"}, "at least two shards"),
 ])
-def test_bad_arguments_are_clear_errors(tmp_path, capsys, change, message):
+def test_bad_arguments_are_clear_errors(tmp_path, change, message):
     args = {"--config": str(ROOT / "configs/tiny_synthetic.yaml"), "--weights": "lighttrack-mobile", "--work": str(tmp_path),
             "--out": str(tmp_path / "o.pt"), "--pairs": "64", "--shard-size": "16", "--jobs": "1"} | change
-    with pytest.raises(SystemExit):
-        F.main([x for kv in args.items() for x in kv])
-    assert message in capsys.readouterr().err
+    done = run_tool([x for kv in args.items() for x in kv])
+    assert done.returncode == 2 and message in done.stderr
 
 
-def test_resuming_with_other_settings_is_refused(finetuned, capsys):
+def test_resuming_with_other_settings_is_refused(finetuned):
     _, _, argv = finetuned
     changed = list(argv)
     changed[changed.index("--epochs") + 1] = "3"
-    with pytest.raises(SystemExit):
-        F.main(changed)
-    assert "epochs: 2 there, 3 now" in capsys.readouterr().err
+    done = run_tool(changed)
+    assert done.returncode == 2 and "epochs: 2 there, 3 now" in done.stderr

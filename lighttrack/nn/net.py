@@ -69,7 +69,7 @@ class TrackerNet(nn.Module):
 
     def fused(self, zf: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """The template/search feature both heads read, (B, 128, S, S): what a head-only
-        fine-tune (scripts/finetune_reg_head.py) computes once per training pair."""
+        fine-tune (experiments/tools/finetune_reg_head.py) computes once per training pair."""
         _check_image("search", x)
         if x.shape[-1] % self.stride or x.shape[-2] % self.stride:
             raise InputError(f"search image side must be a multiple of {self.stride}, got {tuple(x.shape[-2:])}")

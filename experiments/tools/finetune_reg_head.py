@@ -22,7 +22,7 @@ Two phases, both resumable (``--work`` keeps the feature shards and a checkpoint
    centre (where the tracker reads the box), BatchNorm statistics frozen. The epoch with the lowest
    held-out loss is kept and written as a tracker checkpoint that carries the input's preset.
 
-    python scripts/finetune_reg_head.py --config configs/gpu_mobile.yaml --weights lighttrack-mobile \\
+    python experiments/tools/finetune_reg_head.py --config configs/gpu_mobile.yaml --weights lighttrack-mobile \\
         --work runs/reg_head --pairs 32768 --jobs 2 --epochs 6 --out runs/reg_head/final.pt
 """
 

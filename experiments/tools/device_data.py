@@ -25,8 +25,8 @@ Frames are written as JPEG quality 95. Images with an odd width or height are pa
 row/column repeated) to even size for yuv420p and cropped back on unpack. A video that yields a
 different number of frames than the manifest records fails the unpack with a non-zero exit.
 
-    python scripts/device_data.py pack OUT_DIR [--crf 25] [--stills-crf 24] [--ffmpeg PATH]
-    python scripts/device_data.py unpack IN_DIR OUT_DIR [--jobs N]
+    python experiments/tools/device_data.py pack OUT_DIR [--crf 25] [--stills-crf 24] [--ffmpeg PATH]
+    python experiments/tools/device_data.py unpack IN_DIR OUT_DIR [--jobs N]
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ import numpy as np
 
 from lighttrack.io import file_sha256
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]  # experiments/tools/ -> the repository
 DEFAULT_DAVIS = REPO.parent / "shared" / "data" / "davis2016"
 DEFAULT_STILLS = REPO / "runs" / "demo_pretrained_data"
 STILL_SETS = ("aquarium", "coco_mini", "thermal_dogs_people")

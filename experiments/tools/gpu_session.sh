@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# What one lent GPU session runs (15 minutes of device time, one command of at most 10):
-#   1. unpack the carried data (made here by `python scripts/device_data.py pack devdata`) and the
-#      starting weights ($INIT, default devdata/init_mobile_stage4.pt: config model.init),
+# A record (experiments/README.md): what one lent GPU session ran (15 minutes of device time, one
+# command of at most 10), from the repository root:
+#   1. unpack the carried data (made here by `python experiments/tools/device_data.py pack devdata`)
+#      and the starting weights ($INIT, default devdata/init_mobile_stage4.pt: model.init),
 #   2. two time-budgeted fine-tunes of LightTrack-Mobile side by side on the one GPU, each with
 #      half the CPU cores for its data loader (the loader, not the GPU, sets the pace):
 #        a: configs/gpu_mobile.yaml as written (lr 0.012, negatives, stronger photometric jitter)
@@ -9,7 +10,7 @@
 #      the weights we ship are chosen afterwards on the validation clips, never on held-out ones,
 #   3. the CUDA tests (tests/test_cuda.py) and the GPU throughput benchmark.
 # At most 8 files land in $OUT (the device tool's limit).
-#   OUT=/tmp/out BUDGET=400 bash scripts/gpu_session.sh        (TRAIN_ARGS="k=v …" adds overrides to both)
+#   OUT=/tmp/out BUDGET=400 bash experiments/tools/gpu_session.sh   (TRAIN_ARGS="k=v …" adds overrides to both)
 set -u -o pipefail
 OUT=${OUT:-runs/gpu_session}
 BUDGET=${BUDGET:-400}
@@ -18,6 +19,8 @@ DATA=${DATA:-devdata}
 WORKERS=${WORKERS:-7}
 mkdir -p "$OUT"
 export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
+# the recipe's data roots (docs/data.md): the unpacked copies
+export LIGHTTRACK_DAVIS=$PWD/runs/gpu_data/davis2016 LIGHTTRACK_STILLS=$PWD/runs/gpu_data/stills
 t0=$(date +%s)
 stamp() { echo "[$(( $(date +%s) - t0 )) s] $*"; }
 
@@ -25,13 +28,13 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 $PY -c "import os, torch, cv2, numpy; print('torch', torch.__version__, 'cuda', torch.version.cuda, 'cv2', cv2.__version__, 'numpy', numpy.__version__, 'cpus', os.cpu_count())"
 
 stamp "unpack $DATA"
-$PY scripts/device_data.py unpack "$DATA" runs/gpu_data 2>&1 | tail -3 || exit 1
+$PY experiments/tools/device_data.py unpack "$DATA" runs/gpu_data 2>&1 | tail -3 || exit 1
 [ -f runs/init_mobile_stage4.pt ] || cp "${INIT:-$DATA/init_mobile_stage4.pt}" runs/init_mobile_stage4.pt || exit 1
 
 train() {  # name, overrides…
     local name=$1; shift
     timeout $((BUDGET + 120)) $PY -m lighttrack train configs/gpu_mobile.yaml "train.time_budget_s=$BUDGET" \
-        "output_dir=runs/gpu_$name" "data.workers=$WORKERS" "$@" ${TRAIN_ARGS:-} \
+        "output_dir=runs/gpu_$name" "model.init=runs/init_mobile_stage4.pt" "data.workers=$WORKERS" "$@" ${TRAIN_ARGS:-} \
         > "runs/gpu_$name.summary.json" 2> "$OUT/train_$name.log"
     echo "train $name: exit status $?"
 }
@@ -50,6 +53,6 @@ stamp "CUDA tests"
 timeout 100 $PY -m pytest -q tests/test_cuda.py -rs -p no:cacheprovider 2>&1 | tail -8 | tee "$OUT/pytest_cuda.txt"
 
 stamp "GPU throughput"
-(cd benchmarks && timeout 60 $PY gpu_throughput.py --frames 200) > "$OUT/gpu_throughput.json"
+timeout 60 $PY benchmarks/gpu_throughput.py --frames 200 > "$OUT/gpu_throughput.json"
 cat "$OUT/gpu_throughput.json"
 stamp done
