@@ -28,3 +28,16 @@ def _onnx_cache_in_tmp(tmp_path_factory):
         os.environ.pop("LIGHTTRACK_CACHE_DIR", None)
     else:
         os.environ["LIGHTTRACK_CACHE_DIR"] = saved
+
+
+@pytest.fixture
+def data_roots(tmp_path, monkeypatch):
+    """Every data-root variable a recipe may name (lighttrack.settings.DATA_ROOTS), pointed at an
+    empty folder: recipes load and validate without the data being here."""
+    from lighttrack.settings import DATA_ROOTS
+
+    for name in DATA_ROOTS:
+        folder = tmp_path / "data" / name
+        folder.mkdir(parents=True)
+        monkeypatch.setenv(name, str(folder))
+    return tmp_path / "data"

@@ -189,7 +189,7 @@ def test_cli_dry_run_and_latency_predict(tmp_path, tiny_supernet, capsys, monkey
     assert "predicted" in capsys.readouterr().out
 
 
-def test_shipped_search_configs_load():
+def test_shipped_search_configs_load(data_roots):
     from pathlib import Path
 
     from lighttrack.search.runner import load_search_config

@@ -21,7 +21,7 @@ TRAINING_CONFIGS = [
 
 
 @pytest.mark.parametrize("name", TRAINING_CONFIGS)
-def test_every_shipped_training_config_loads(name):
+def test_every_shipped_training_config_loads(name, data_roots):
     cfg = load_config(CONFIGS / name)
     assert cfg.name
 

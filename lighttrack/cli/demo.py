@@ -27,6 +27,9 @@ def register(subparsers) -> None:
     p.add_argument("--no-pretrained", action="store_true",
                    help="leave out the shipped pretrained LightTrack-Mobile row (and track the video with the demo's own network)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("settings", nargs="*", metavar="KEY=VALUE",
+                   help="change a demo setting, as config keys are changed for 'lighttrack train' "
+                        "(e.g. still_length=20 max_eval_sequences=4; see lighttrack/demo/settings.py)")
     p.set_defaults(func=run)
 
 
@@ -35,7 +38,7 @@ def run(args) -> int:
 
     extra = {"use_pretrained": False} if args.no_pretrained else {}
     summary = run_demo(args.out, quick=args.quick, redo=args.redo, fresh=args.fresh, until=args.until,
-                       threads=args.threads, progress=not args.no_progress, **extra)
+                       threads=args.threads, progress=not args.no_progress, settings_overrides=args.settings, **extra)
     report = summary["stages"].get("report", {}).get("html")
     print(f"demo finished in {summary['seconds']:.0f} s; report: {report or '(not written: --until)'}")
     return 0

@@ -20,6 +20,9 @@ def register(subparsers) -> None:
         ),
     )
     p.add_argument("config", help="search YAML (configs/search_*.yaml)")
+    p.add_argument("settings", nargs="*", metavar="KEY=VALUE",
+                   help="override config keys, as for 'lighttrack train' (dotted keys, YAML values): "
+                        "output_dir=runs/s fitness.max_frames=20 settings.population=10")
     p.add_argument("--supernet", help="supernet checkpoint (supernet.pt or a supernet training checkpoint)")
     p.add_argument("--output-dir", help="output folder (default runs/search/<name>)")
     p.add_argument("--algorithm", choices=["evolution", "aging", "random"], help="override the config's algorithm")
@@ -42,7 +45,7 @@ def run(args) -> int:
                  "seed": args.seed, "device": args.device}
     if args.random_baseline:
         overrides["random_baseline"] = True
-    cfg = load_search_config(args.config, overrides)
+    cfg = load_search_config(args.config, overrides, args.settings)
     if args.retrain_config:
         from lighttrack.io import atomic_write_text
         from lighttrack.models import resolve_arch

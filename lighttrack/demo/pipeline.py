@@ -198,7 +198,7 @@ class Demo:
 
     # ------------------------------------------------------------------ 2. search
     def search_config(self):
-        from lighttrack.search.runner import SearchConfig, _build, _validate
+        from lighttrack.search.runner import search_config_from_dict
 
         s = self.s
         data = {
@@ -208,7 +208,7 @@ class Demo:
                     for r in A.train_still_roots()],
             "template_size": 128, "search_size": 256,
         }
-        cfg = _build(SearchConfig, {
+        return search_config_from_dict({
             "name": "demo", "output_dir": str(self.out / "search"), "seed": 0, "device": "cpu", "threads": s.threads,
             "supernet": str(self.out / "supernet" / "supernet.pt"), "space": "paper", "algorithm": "evolution",
             "settings": {"population": s.population, "generations": s.generations, "top_k": s.top_k,
@@ -219,8 +219,6 @@ class Demo:
                         "max_sequences": s.search_val_sequences, "max_frames": s.search_val_frames},
             "retrain": {"init_from_supernet": True},
         })
-        _validate(cfg)
-        return cfg
 
     def stage_search(self) -> dict:
         from lighttrack.search.runner import run_search
@@ -450,11 +448,15 @@ class DemoStills(ClipSet):
 
 
 def run_demo(out: str | Path = "runs/demo", quick: bool = False, redo: list[str] | None = None, fresh: bool = False,
-             until: str | None = None, threads: int | None = None, progress: bool = True, **overrides) -> dict:
-    """Run (or resume) the demo; returns the summary (also in ``<out>/summary.json``)."""
-    from lighttrack.demo.settings import FULL, QUICK
+             until: str | None = None, threads: int | None = None, progress: bool = True,
+             settings_overrides: list[str] | tuple[str, ...] = (), **overrides) -> dict:
+    """Run (or resume) the demo; returns the summary (also in ``<out>/summary.json``).
 
-    settings = QUICK if quick else FULL
+    ``settings_overrides`` are ``key=value`` changes of :class:`DemoSettings`, read by the same
+    config system as training and search configs (:mod:`lighttrack.config`)."""
+    from lighttrack.demo.settings import FULL, QUICK, demo_settings
+
+    settings = demo_settings(QUICK if quick else FULL, settings_overrides)
     if threads:
         settings = settings.replace(threads=threads)
     if overrides:

@@ -94,3 +94,17 @@ QUICK = DemoSettings(
 )
 
 MODES = {"full": FULL, "quick": QUICK}
+
+
+def demo_settings(base: DemoSettings, overrides: list[str] | tuple[str, ...] = ()) -> DemoSettings:
+    """``base`` with ``key=value`` overrides, every key and type checked by the config system
+    that reads training and search configs (:mod:`lighttrack.config`)."""
+    from lighttrack import config
+
+    if not overrides:
+        return base
+    tree = dataclasses.asdict(base)
+    for text in overrides:
+        key, value = config.parse_override(text)
+        config.apply_override(tree, key, value, tree)
+    return config.build(DemoSettings, tree)

@@ -31,6 +31,7 @@ from typing import Any, Callable
 
 import yaml
 
+from lighttrack import config
 from lighttrack.arch import Arch
 from lighttrack.errors import CheckpointError, ConfigError, DataError, LightTrackError
 
@@ -82,41 +83,26 @@ class SearchConfig:
         return dataclasses.asdict(self)
 
 
-def _build(cls, data: Any, prefix: str = ""):
-    if not isinstance(data, dict):
-        raise ConfigError(f"config key {prefix or '<top>'!r} must be a mapping, got {data!r}")
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - set(fields))
-    if unknown:
-        raise ConfigError(f"unknown config key {(prefix + '.' if prefix else '') + unknown[0]!r} (known: {', '.join(fields)})")
-    kwargs = {}
-    for name, value in data.items():
-        sub = {"fitness": FitnessConfig, "retrain": RetrainConfig}.get(name) if cls is SearchConfig else None
-        kwargs[name] = _build(sub, value, name) if sub else value
-    try:
-        return cls(**kwargs)
-    except TypeError as err:
-        raise ConfigError(f"config {prefix or 'file'}: {err}") from None
+def search_config_from_dict(data: dict) -> SearchConfig:
+    """A checked SearchConfig from a config tree (no file, no overrides)."""
+    cfg = config.build(SearchConfig, data)
+    _validate(cfg)
+    return cfg
 
 
-def load_search_config(path: str | os.PathLike | None, overrides: dict | None = None) -> SearchConfig:
-    data: dict = {}
-    if path is not None:
-        path = Path(path)
-        if not path.is_file():
-            raise ConfigError(f"search config {str(path)!r} does not exist")
-        try:
-            data = yaml.safe_load(path.read_text()) or {}
-        except yaml.YAMLError as err:
-            raise ConfigError(f"search config {str(path)!r} is not valid YAML: {err}") from None
+def load_search_config(path: str | os.PathLike | None, overrides: dict | None = None,
+                       settings: list[str] | tuple[str, ...] = ()) -> SearchConfig:
+    """A checked SearchConfig: the YAML file, then ``key=value`` ``settings`` (dotted keys, as
+    ``lighttrack train`` takes them: :mod:`lighttrack.config`), then ``overrides`` from the
+    command's flags (None values are skipped; a new ``algorithm`` starts from its default
+    settings)."""
+    data = config.load_tree(SearchConfig, path, settings)
     for key, value in (overrides or {}).items():
         if value is not None:
             if key == "algorithm" and value != data.get("algorithm", "evolution"):
                 data["settings"] = {}  # the file's settings belong to its own algorithm: use the defaults
             data[key] = value
-    cfg = _build(SearchConfig, data)
-    _validate(cfg)
-    return cfg
+    return search_config_from_dict(data)
 
 
 def _validate(cfg: SearchConfig) -> None:
@@ -372,7 +358,7 @@ def retrain_config(cfg: SearchConfig, arch: Arch, arch_file: Path | None = None)
         path = Path(cfg.retrain.base)
         if not path.is_file():
             raise ConfigError(f"config key 'retrain.base': {str(path)!r} does not exist")
-        base = yaml.safe_load(path.read_text()) or {}
+        base = config.read_yaml(path)
     else:
         base = {"data": copy.deepcopy(cfg.data), "device": cfg.device, "threads": cfg.threads}
         base["train"] = {"freeze_backbone_epochs": 0 if not cfg.retrain.init_from_supernet else 10}

@@ -1,24 +1,25 @@
 """Training configuration: typed dataclasses, YAML files and ``key=value`` overrides.
 
-A config file is YAML whose keys mirror :class:`TrainConfig`. Every key is checked: an unknown
-key or a value of the wrong type raises :class:`~lighttrack.errors.ConfigError` naming the dotted
-key, before any work starts. Overrides use dotted keys and YAML values, e.g.
-``train.batch_size=8``, ``data.train.0.pairs=1000``, ``model.backbone_init=null``.
+A config file is YAML whose keys mirror :class:`TrainConfig`, read by the one config system of
+the package (:mod:`lighttrack.config`). Every key is checked: an unknown key or a value of the
+wrong type raises :class:`~lighttrack.errors.ConfigError` naming the dotted key, before any work
+starts. Overrides use dotted keys and YAML values, e.g. ``train.batch_size=8``,
+``data.train.0.pairs=1000``, ``model.backbone_init=null``; data roots are written
+``${LIGHTTRACK_DAVIS}`` and the like (:mod:`lighttrack.settings`).
 """
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import os
-import types
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
 
 import yaml
 
+from lighttrack import config
+from lighttrack.config import build
 from lighttrack.errors import ConfigError
 
 MODEL_KINDS = ("tracker", "supernet", "backbone")
@@ -219,76 +220,6 @@ RESUMABLE_CHANGES = (
 _LIST_ITEM_TYPES = {("data", "train"): SourceConfig, ("data", "val"): SourceConfig}
 
 
-# ---------------------------------------------------------------------- typed construction
-def _type_name(tp: Any) -> str:
-    if typing.get_origin(tp) in (Union, types.UnionType):
-        return " or ".join(_type_name(a) for a in typing.get_args(tp))
-    return {type(None): "null"}.get(tp, getattr(tp, "__name__", str(tp)))
-
-
-def _coerce(value: Any, tp: Any, key: str) -> Any:
-    origin = typing.get_origin(tp)
-    if origin in (Union, types.UnionType):
-        args = typing.get_args(tp)
-        if value is None and type(None) in args:
-            return None
-        for arg in args:
-            if arg is type(None):
-                continue
-            try:
-                return _coerce(value, arg, key)
-            except ConfigError:
-                continue
-        raise ConfigError(f"config key {key!r} must be {_type_name(tp)}, got {value!r}")
-    if tp is bool:
-        if isinstance(value, bool):
-            return value
-    elif tp is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, float) and value.is_integer() and abs(value) >= 1000:
-            return int(value)  # 6e5 written in scientific notation
-    elif tp is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-    elif tp is str:
-        if isinstance(value, str):
-            return value
-    elif tp in (dict, list):
-        if isinstance(value, tp):
-            return value
-    elif dataclasses.is_dataclass(tp):
-        return _build(tp, value, key)
-    raise ConfigError(f"config key {key!r} must be {_type_name(tp)}, got {value!r} ({type(value).__name__})")
-
-
-def _build(cls: type, data: Any, prefix: str = "") -> Any:
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"config key {prefix or '<top level>'!r} must be a mapping, got {data!r}")
-    hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}
-    for key in data:
-        if key not in names:
-            where = f"{prefix}.{key}" if prefix else str(key)
-            raise ConfigError(f"unknown config key {where!r} (known keys here: {', '.join(sorted(names))})")
-    kwargs = {}
-    for f in dataclasses.fields(cls):
-        if f.name not in data:
-            continue
-        key = f"{prefix}.{f.name}" if prefix else f.name
-        value = data[f.name]
-        item_type = _LIST_ITEM_TYPES.get(tuple(key.split(".")))
-        if item_type is not None:
-            if not isinstance(value, list):
-                raise ConfigError(f"config key {key!r} must be a list of data sources, got {value!r}")
-            kwargs[f.name] = [_build(item_type, item, f"{key}.{i}") for i, item in enumerate(value)]
-        else:
-            kwargs[f.name] = _coerce(value, hints[f.name], key)
-    return cls(**kwargs)
-
-
 def _validate(cfg: TrainConfig) -> None:
     def bad(key: str, why: str) -> ConfigError:
         return ConfigError(f"config key {key!r} {why}")
@@ -375,96 +306,23 @@ def _validate_distill(cfg: TrainConfig, bad) -> None:
 
 
 def from_dict(data: dict[str, Any]) -> TrainConfig:
-    cfg = _build(TrainConfig, data)
+    """A checked TrainConfig from a config tree (no file, no overrides)."""
+    cfg = build(TrainConfig, data, item_types=_LIST_ITEM_TYPES)
     _validate(cfg)
     return cfg
 
 
-# ---------------------------------------------------------------------- files and overrides
-def parse_override(text: str) -> tuple[str, Any]:
-    if "=" not in text:
-        raise ConfigError(f"override {text!r} must look like key=value (dotted keys, e.g. train.batch_size=8)")
-    key, raw = text.split("=", 1)
-    key = key.strip()
-    if not key:
-        raise ConfigError(f"override {text!r} has an empty key")
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
-        value = raw
-    return key, value
-
-
 def apply_override(data: dict[str, Any], key: str, value: Any) -> None:
-    """Set a dotted key inside a nested dict/list tree (list items by index)."""
-    parts = key.split(".")
-    node: Any = data
-    defaults = TrainConfig().to_dict()
-    for i, part in enumerate(parts[:-1]):
-        here = ".".join(parts[: i + 1])
-        if isinstance(node, list):
-            node = _list_item(node, part, key)
-            continue
-        if part not in node or node[part] is None:
-            default = _lookup(defaults, parts[: i + 1])
-            if not isinstance(default, dict):
-                raise ConfigError(f"unknown config key {key!r}: {here!r} is not a section")
-            node[part] = {}
-        node = node[part]
-        if not isinstance(node, (dict, list)):
-            raise ConfigError(f"unknown config key {key!r}: {here!r} is a value, not a section")
-    last = parts[-1]
-    if isinstance(node, list):
-        index = _index(node, last, key)
-        node[index] = value
-    else:
-        node[last] = value
-
-
-def _lookup(tree: Any, parts: list[str]) -> Any:
-    for part in parts:
-        if isinstance(tree, dict) and part in tree:
-            tree = tree[part]
-        else:
-            return None
-    return tree
-
-
-def _index(node: list, part: str, key: str) -> int:
-    try:
-        index = int(part)
-    except ValueError:
-        raise ConfigError(f"config key {key!r}: {part!r} must be a list index") from None
-    if not -len(node) <= index < len(node):
-        raise ConfigError(f"config key {key!r}: index {index} is out of range (the list has {len(node)} items)")
-    return index
-
-
-def _list_item(node: list, part: str, key: str) -> Any:
-    return node[_index(node, part, key)]
+    """Set a dotted key of a training config tree (sections missing from it come from the defaults)."""
+    config.apply_override(data, key, value, TrainConfig().to_dict())
 
 
 def load_config(path: str | os.PathLike | None = None, overrides: list[str] | tuple[str, ...] = ()) -> TrainConfig:
-    """Read a YAML config (or start from defaults), apply overrides, check every key and type."""
-    data: dict[str, Any] = {}
-    if path is not None:
-        path = Path(path)
-        if not path.is_file():
-            raise ConfigError(f"config file {str(path)!r} does not exist")
-        try:
-            loaded = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as err:
-            raise ConfigError(f"config file {str(path)!r} is not valid YAML: {err}") from None
-        if loaded is not None and not isinstance(loaded, dict):
-            raise ConfigError(f"config file {str(path)!r} must hold a mapping at the top level")
-        data = loaded or {}
-        data.setdefault("name", path.stem)
-    # Lists of data sources are filled with defaults first so overrides can index into them.
-    data = copy.deepcopy(data)
-    for text in overrides:
-        key, value = parse_override(text)
-        apply_override(data, key, value)
-    return from_dict(data)
+    """Read a YAML config (or start from defaults), apply overrides, expand the data roots, check
+    every key and type (:mod:`lighttrack.config`, shared with the search and the demo)."""
+    cfg = config.load(TrainConfig, path, overrides, item_types=_LIST_ITEM_TYPES)
+    _validate(cfg)
+    return cfg
 
 
 def diff_keys(a: dict[str, Any], b: dict[str, Any], prefix: str = "") -> list[str]:
