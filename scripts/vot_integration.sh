@@ -7,7 +7,7 @@
 # same opencv-contrib-python-headless the project uses (KCF/CSRT). The repository goes first on
 # PYTHONPATH; the project venv's site-packages (torch, ...) are appended *after* the vot venv's
 # through a .pth file, so the toolkit keeps its own dependencies and its tracker worker imports
-# the same lighttrack.
+# the same lighttrack. The work is done by lighttrack.eval.vot_integration (python -m ... --help).
 #
 # usage: scripts/vot_integration.sh [--tracker PATH|kcf|csrt] [--source davis|synthetic] [...]
 set -euo pipefail
@@ -30,4 +30,4 @@ SITE_MAIN="$("$PY_MAIN" -c 'import site; print(site.getsitepackages()[0])')"
 SITE_VOT="$("$VOT_VENV/bin/python" -c 'import site; print(site.getsitepackages()[0])')"
 echo "$SITE_MAIN" > "$SITE_VOT/zz_lighttrack_project_venv.pth"
 export PYTHONPATH="$REPO${PYTHONPATH:+:$PYTHONPATH}"
-exec "$VOT_VENV/bin/python" "$REPO/scripts/vot_integration.py" "$@"
+exec "$VOT_VENV/bin/python" -m lighttrack.eval.vot_integration "$@"

@@ -26,7 +26,7 @@ DISTRIBUTIONS = {
 }
 # imports that are optional on purpose, and why
 OPTIONAL = {
-    "vot": "the vot-toolkit integration runs inside the toolkit's own environment (tracker/adapters.py)",
+    "vot": "the vot-toolkit integration runs inside the toolkit's own environment (eval/vot_adapter.py, eval/vot_integration.py)",
 }
 
 

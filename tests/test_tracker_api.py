@@ -1,4 +1,5 @@
-"""The Tracker end to end (PyTorch backend): golden boxes, several targets, bad input, adapters."""
+"""The Tracker end to end (PyTorch backend): golden boxes, several targets, bad input, the got10k adapter
+(the vot-toolkit adapter: tests/test_eval_vot_adapter.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import torch
 
 from lighttrack.errors import InputError
 from lighttrack.tracker import MultiTracker, Tracker, TrackResult, get_preset
-from lighttrack.tracker.adapters import GOT10kTracker, VOTTracker, region_to_box
+from lighttrack.tracker.adapters import GOT10kTracker
 from lighttrack.tracker.backends import TorchBackend
 
 FIXTURE = Path(__file__).parent / "fixtures" / "official_lighttrack_mobile"
@@ -158,22 +159,3 @@ def test_got10k_adapter(backend, frames, tmp_path):
     assert boxes.shape == (5, 4) and times.shape == (5,)
     np.testing.assert_allclose(boxes, ref[:5, 1:5], atol=GOLDEN_TOLERANCE_PX)
     assert adapter.name and adapter.is_deterministic
-
-
-def test_vot_adapter(backend, frames):
-    ref = rows("vot2019")
-    vot = VOTTracker(Tracker(backend, preset="vot2019"))
-    assert vot.multiobject
-    vot.initialize(str(FIXTURE / "frames" / "0000.png"), [150, 113, 20, 14])
-    region, confidence = vot.update(str(FIXTURE / "frames" / "0001.png"), [], {})
-    np.testing.assert_allclose([region.x, region.y, region.width, region.height], ref[1, 1:5], atol=GOLDEN_TOLERANCE_PX)
-    assert 0 <= confidence <= 1
-    # several objects (the runtime's multi-object mode): a list in, a list out
-    statuses = vot.init({"color": str(FIXTURE / "frames" / "0000.png")}, [[150, 113, 20, 14], [1, 1, 61, 1, 61, 41, 1, 41]])
-    assert len(statuses) == 2 and statuses[1][0].width == 60
-    assert len(vot.update(frames[1])) == 2
-    with pytest.raises(InputError):
-        vot.update(frames[2], [[1, 1, 5, 5]])
-    assert region_to_box([1, 1, 5, 1, 5, 4, 1, 4]).tolist() == [1, 1, 4, 3]
-    with pytest.raises(InputError):
-        vot.update(str(FIXTURE / "missing.png"))

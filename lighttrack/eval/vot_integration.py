@@ -1,11 +1,12 @@
 """Run a lighttrack tracker inside the official vot-toolkit and compare its numbers with ours.
 
 Run it with the Python of an environment where ``vot-toolkit`` is installed and lighttrack is
-importable (``scripts/vot_integration.sh`` builds one). Steps:
+importable (``scripts/vot_integration.sh`` builds one and runs ``python -m
+lighttrack.eval.vot_integration``). Steps:
 
 1. write a local VOT workspace (no download): a few sequences in the VOT layout (``color/`` JPEGs,
    8-value polygon ``groundtruth.txt``, ``sequence`` metadata, ``list.txt``) from DAVIS 2016 val
-   (``../shared/data/davis2016``) or, when absent, from lighttrack's synthetic clips;
+   (``$LIGHTTRACK_DAVIS``, docs/data.md) or, when that is not set, from lighttrack's synthetic clips;
 2. a stack with the VOT2018 supervised "baseline" experiment (skip 5, A/R with sensitivity 30,
    EAO over [100, 356]) plus an EAO over the VOT2019 interval [46, 291];
 3. ``trackers.ini`` registering ``lighttrack.eval.vot_adapter:create`` through the ``python`` runtime;
@@ -26,9 +27,16 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
-DAVIS = REPO.parent / "shared" / "data" / "davis2016"
-FIXTURE = REPO.parent / "shared" / "fixtures" / "official_lighttrack_mobile" / "state_dict.pt"
+from lighttrack.errors import InputError
+
+# The official-layout checkpoint with random weights that the tests use (in a source checkout).
+FIXTURE = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "official_lighttrack_mobile" / "state_dict.pt"
+
+
+def davis_root() -> Path | None:
+    """DAVIS-2016 in the folder layout, from ``$LIGHTTRACK_DAVIS``; None when unset or missing."""
+    value = os.environ.get("LIGHTTRACK_DAVIS", "")
+    return Path(value).expanduser() if value and Path(value).expanduser().is_dir() else None
 
 STACK = """title: lighttrack VOT2018-style supervised check
 experiments:
@@ -50,12 +58,14 @@ experiments:
 
 
 def _sources(kind: str, count: int, frames: int):
-    sys.path.insert(0, str(REPO))
     if kind == "davis":
         from lighttrack.data.sequence import load_image
 
+        root = davis_root()
+        if root is None:
+            raise InputError("--source davis needs LIGHTTRACK_DAVIS: point it at DAVIS-2016 in the folder layout (docs/data.md)")
         chosen = []
-        for d in sorted((DAVIS / "val").iterdir()):
+        for d in sorted((root / "val").iterdir()):
             gt = np.loadtxt(d / "groundtruth.txt", delimiter=",")
             if np.all(np.isfinite(gt)):
                 chosen.append(d)
@@ -103,7 +113,6 @@ def write_workspace(ws: Path, source: str, count: int, frames: int, tracker: str
 
 
 def our_metrics(ws: Path, names):
-    sys.path.insert(0, str(REPO))
     from lighttrack.eval import metrics as M
     from lighttrack.eval.results import read_trajectory
 
@@ -150,7 +159,8 @@ def main(argv=None) -> int:
     ap.add_argument("--tracker", default=str(FIXTURE) if FIXTURE.is_file() else "kcf",
                     help="lighttrack --tracker value (default: the official-layout fixture checkpoint, random weights)")
     ap.add_argument("--preset")
-    ap.add_argument("--source", choices=("davis", "synthetic"), default="davis" if DAVIS.is_dir() else "synthetic")
+    ap.add_argument("--source", choices=("davis", "synthetic"), default="davis" if davis_root() else "synthetic",
+                    help="DAVIS 2016 val ($LIGHTTRACK_DAVIS; the default when set) or synthetic clips")
     ap.add_argument("--sequences", type=int, default=2)
     ap.add_argument("--frames", type=int, default=100)
     ap.add_argument("--repetitions", type=int, default=3)
@@ -164,7 +174,7 @@ def main(argv=None) -> int:
     names = write_workspace(ws, args.source, args.sequences, args.frames, args.tracker, args.preset, args.repetitions)
     print(f"workspace {ws}: {len(names)} sequences from {args.source} ({', '.join(names)}), tracker {args.tracker}")
     env = dict(os.environ, VOT_RESULTS_BINARY="false")  # plain-text trajectories we can read back
-    vot = [sys.executable, str(Path(__file__).resolve()), "--run-vot"]
+    vot = [sys.executable, "-m", "lighttrack.eval.vot_integration", "--run-vot"]
     for cmd in (vot + ["evaluate", "--workspace", str(ws), "lighttrack"],
                 vot + ["analysis", "--workspace", str(ws), "--format", "json", "--name", "analysis", "lighttrack"]):
         print("$", " ".join(cmd), flush=True)
