@@ -26,36 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
-
-def validation_clips(root: str | Path, camera: str, length: int, seed: int = 99):
-    """Unseen clips of the training photos: a seeded choice of objects from each set."""
-    from lighttrack.data import open_dataset
-    from lighttrack.demo.pipeline import ClipSet
-
-    items: dict[str, tuple] = {}
-    for name, count in (("coco_mini", 8), ("thermal_dogs_people", 6), ("aquarium", 6)):
-        ds = open_dataset("stills", str(Path(root) / name), length=length, seed=seed, camera=camera)
-        names = ds.names
-        for i in np.random.default_rng(0).choice(len(names), min(count, len(names)), replace=False):
-            items[f"{name}-{names[i]}"] = (ds, names[i])
-    return ClipSet(items)
-
-
-# A synthetic-clip seed that no training config uses (tests/test_benchmark_clips.py checks it).
-UNSEEN_SYNTHETIC_SEED = 4242
-
-
-def synthetic_clips(count: int, length: int, seed: int = UNSEEN_SYNTHETIC_SEED):
-    """Synthetic clips of a seed no run trained on: objects no network has seen, a check on what
-    the validation clips (seen photos) favour. A preset that trusts box sizes won on validation
-    and lost here and on the held-out clips (model card)."""
-    from lighttrack.data import open_dataset
-    from lighttrack.demo.pipeline import ClipSet
-
-    ds = open_dataset("synthetic", None, num_sequences=count, length=length, seed=seed)
-    return ClipSet({name: (ds, name) for name in ds.names})  # named synthetic-<seed>-<index>
+from lighttrack.data.clipsets import DemoStills, synthetic_clips, validation_clips
 
 
 def parse_tracker(text: str) -> tuple[str, str, str]:
@@ -105,7 +76,6 @@ def main(argv=None) -> int:
 
     import torch
 
-    from lighttrack.demo.pipeline import DemoStills
     from lighttrack.eval.protocols import protocol_for
     from lighttrack.eval.runner import evaluate_run, run_benchmark
 

@@ -17,7 +17,7 @@ import sys
 
 import numpy as np
 
-from heldout import validation_clips  # same folder: one definition of the validation clips
+from lighttrack.data.clipsets import DemoStills, validation_clips
 
 SCALES = (0.7, 0.85, 1.0, 1.2, 1.4)
 
@@ -41,7 +41,6 @@ def main(argv=None) -> int:
 
     import torch
 
-    from lighttrack.demo.pipeline import DemoStills
     from lighttrack.tracker import Tracker
 
     torch.set_num_threads(args.threads)

@@ -16,9 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-from heldout import synthetic_clips, validation_clips  # same folder: one definition of each clip set
-
-from lighttrack.demo.pipeline import ClipSet
+from lighttrack.data.clipsets import ClipSet, synthetic_clips, validation_clips
 
 
 class CachedClip:

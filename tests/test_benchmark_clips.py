@@ -1,17 +1,17 @@
-"""benchmarks/heldout.py: the unseen synthetic clips (a seed no training run or demo draws from)
-and the network-only rows."""
+"""The benchmarks' clip sets (lighttrack.data.clipsets): the unseen synthetic clips (a seed no
+training run or demo draws from); benchmarks/heldout.py's network-only rows."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import yaml
+from benchmark_helpers import load_benchmark
+
+from lighttrack.data.clipsets import UNSEEN_SYNTHETIC_SEED, synthetic_clips
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from heldout import UNSEEN_SYNTHETIC_SEED, network_only_row, synthetic_clips  # noqa: E402
 
 
 def _synthetic_seeds(node) -> set[int]:
@@ -54,6 +54,7 @@ def test_network_only_rows_are_added_for_aligning_lighttrack_trackers_only():
     from lighttrack.tracker import Tracker
     from lighttrack.tracker.presets import get_preset
 
+    network_only_row = load_benchmark("heldout").network_only_row
     name, spec, preset = network_only_row(("mobile", "lighttrack-mobile", None))  # its stored preset aligns
     assert name == "mobile-network-only" and spec == "lighttrack-mobile" and not preset.align
     assert preset.calibration == 0 and preset.vote_radius == 0  # no refiner at all

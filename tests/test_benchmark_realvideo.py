@@ -3,21 +3,12 @@ file, resume, and a clear error when a data root is not set."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import cv2
 import numpy as np
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _load_benchmark():
-    spec = importlib.util.spec_from_file_location("benchmark_realvideo", ROOT / "benchmarks" / "realvideo.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from benchmark_helpers import load_benchmark
 
 
 def _clip(folder: Path, frames: int = 5, one_based: bool = True) -> None:
@@ -46,7 +37,7 @@ def test_benchmark_runs_resumes_and_writes_json(tmp_path, monkeypatch, capsys):
     split.write_text("realvideo B/a val\nrealvideo B/b train\ndavis2016 val/c val\ndavis2016 train/d train\n")
     monkeypatch.setenv("LIGHTTRACK_REALVIDEO", str(rv))
     monkeypatch.setenv("LIGHTTRACK_DAVIS", str(davis))
-    bench = _load_benchmark()
+    bench = load_benchmark("realvideo")
     out, per_clip, work = tmp_path / "out.json", tmp_path / "clips.json", tmp_path / "work"
     args = ["--split-file", str(split), "--trackers", "static,kcf", "--work", str(work), "--max-frames", "4",
             "--out", str(out), "--per-clip", str(per_clip)]
@@ -71,7 +62,7 @@ def test_benchmark_runs_resumes_and_writes_json(tmp_path, monkeypatch, capsys):
 
 def test_benchmark_names_an_unset_root(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("LIGHTTRACK_REALVIDEO", raising=False)
-    bench = _load_benchmark()
+    bench = load_benchmark("realvideo")
     assert bench.main(["--trackers", "static", "--work", str(tmp_path)]) == 2
     assert "LIGHTTRACK_REALVIDEO is not set" in capsys.readouterr().err
     assert bench.main(["--trackers", "static,nope", "--realvideo", str(tmp_path), "--davis", str(tmp_path)]) == 2

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from lighttrack.data.clipsets import DemoStills
 from lighttrack.demo import STAGES
 from lighttrack.demo import assets as A
-from lighttrack.demo.pipeline import Demo, DemoStills
+from lighttrack.demo.pipeline import Demo
 from lighttrack.demo.settings import QUICK
 
 TINY = QUICK.replace(still_length=6, max_eval_sequences=1, video_frames=4, search_val_frames=4)

@@ -98,7 +98,7 @@ def test_align_preset_fields_are_validated_and_read_from_files():
 def clip():
     """A shipped photo under the handheld virtual camera (zoom, blur, exposure drift, an
     occluder) and the shipped Mobile network."""
-    from lighttrack.demo.pipeline import DemoStills
+    from lighttrack.data.clipsets import DemoStills
 
     clips = DemoStills(24, None, "handheld")
     seq = clips[clips.names[0]]

@@ -114,7 +114,7 @@ class ShiftedBackend:
 def clip():
     """A shipped photo filmed by the smooth virtual camera, and the shipped Mobile weights,
     which follow it well."""
-    from lighttrack.demo.pipeline import DemoStills
+    from lighttrack.data.clipsets import DemoStills
 
     clips = DemoStills(16, None, "smooth")
     seq = clips[clips.names[-1]]

@@ -15,10 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from lighttrack.data.clipsets import HELDOUT_STILL_SETS, HELDOUT_STILLS_DIR
 from lighttrack.models import ASSETS_DIR
 
 DEMO_DIR = ASSETS_DIR / "demo"
-EVAL_STILLS = ("thermal_dogs_people", "aquarium", "coco_mini")
 TRAIN_STILLS = ("thermal_dogs_people",)
 
 
@@ -41,10 +41,6 @@ VIDEOS = {
 }
 
 
-def eval_still_roots() -> list[Path]:
-    return [DEMO_DIR / "stills" / name for name in EVAL_STILLS]
-
-
 def train_still_roots() -> list[Path]:
     return [DEMO_DIR / "stills_train" / name for name in TRAIN_STILLS]
 
@@ -65,8 +61,8 @@ def training_stills(shared: str | Path = "../shared/data/stills", out: str | Pat
 
     shared, out = Path(shared), Path(out)
     made = []
-    for name in EVAL_STILLS:
-        held_out = {img["file_name"] for img in json.loads((DEMO_DIR / "stills" / name / "annotations.json").read_text())["images"]}
+    for name in HELDOUT_STILL_SETS:
+        held_out = {img["file_name"] for img in json.loads((HELDOUT_STILLS_DIR / name / "annotations.json").read_text())["images"]}
         data = json.loads((shared / name / "annotations.json").read_text())
         data["images"] = [img for img in data["images"] if img["file_name"] not in held_out]
         keep = {img["id"] for img in data["images"]}

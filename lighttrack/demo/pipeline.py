@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from lighttrack.data.clipsets import DemoStills
 from lighttrack.demo import assets as A
 from lighttrack.demo.settings import DemoSettings
 from lighttrack.errors import ConfigError
@@ -407,44 +408,6 @@ def _last_loss(run_dir: Path) -> float | None:
         if "loss/loss" in d:
             return round(float(d["loss/loss"]), 4)
     return None
-
-
-class ClipSet:
-    """Sequences of several data sets under one list of names (``names``, ``clips[name]``)."""
-
-    def __init__(self, items: dict[str, tuple]) -> None:
-        self._items = items  # name -> (data set, its own name for the sequence)
-        self.names = list(items)
-
-    def __len__(self) -> int:
-        return len(self.names)
-
-    def __getitem__(self, key):
-        name = self.names[key] if isinstance(key, int) else key
-        ds, inner = self._items[name]
-        return dataclasses.replace(ds[inner], name=name)
-
-
-class DemoStills(ClipSet):
-    """The held-out evaluation clips: every object of the shipped still sets, as a camera clip."""
-
-    format = "stills"
-    root = "lighttrack/assets/demo/stills"
-    split = None
-    PREFIX = {"thermal_dogs_people": "thermal", "aquarium": "aquarium", "coco_mini": "coco"}
-
-    def __init__(self, length: int, max_sequences: int | None = None, camera: str = "handheld") -> None:
-        from lighttrack.data import open_dataset
-
-        items = {}
-        for root in A.eval_still_roots():
-            ds = open_dataset("stills", str(root), length=length, seed=0, camera=camera)
-            prefix = self.PREFIX.get(root.name, root.name)
-            for n in ds.names:
-                items[f"{prefix}-{n}"] = (ds, n)
-        super().__init__(items)
-        if max_sequences:
-            self.names = self.names[:max_sequences]
 
 
 def run_demo(out: str | Path = "runs/demo", quick: bool = False, redo: list[str] | None = None, fresh: bool = False,
