@@ -14,10 +14,15 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 import torch
 
-from speed import load_frames, stats  # same folder: one definition of the frames and the statistics
+from lighttrack.eval.timing import clip_frames, time_stats
+
+# The fixture clip (320x240, 30 frames) and its first box, as the recorded GPU figures used.
+FIXTURE_FRAMES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "official_lighttrack_mobile" / "frames"
+FIXTURE_BOX = (150.0, 113.0, 20.0, 14.0)
 
 
 def end_to_end(weights: str, frames, box, device: str) -> dict:
@@ -33,7 +38,7 @@ def end_to_end(weights: str, frames, box, device: str) -> dict:
         t = time.perf_counter()
         tracker.update(f)
         times.append(time.perf_counter() - t)
-    return stats(times)
+    return time_stats(times)
 
 
 def batched(net, batch: int, search: int, half: bool, device: str, iters: int = 50) -> dict:
@@ -65,8 +70,7 @@ def main(argv=None) -> int:
     if not torch.cuda.is_available():
         print("gpu_throughput: no CUDA device visible to PyTorch", file=sys.stderr)
         return 2
-    args.source = None
-    frames, box = load_frames(args)
+    frames, box = clip_frames(FIXTURE_FRAMES, FIXTURE_BOX, args.frames)
     batches = [int(b) for b in args.batches.split(",")]
     import lighttrack
     from lighttrack.models import weights_file

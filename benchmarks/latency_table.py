@@ -16,13 +16,10 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from lighttrack.io import atomic_write_json  # noqa: E402
-from lighttrack.search.latency import CLOCKS, build_and_validate  # noqa: E402
-from lighttrack.space import SearchSpace  # noqa: E402
+from lighttrack.io import atomic_write_json
+from lighttrack.search.latency import CLOCKS, build_and_validate
+from lighttrack.space import SearchSpace
 
 
 def main() -> int:

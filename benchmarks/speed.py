@@ -34,40 +34,19 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-
-def stats(seconds: list[float]) -> dict:
-    ms = np.asarray(seconds) * 1000.0
-    med = float(np.median(ms))
-    return {
-        "median_ms": round(med, 3),
-        "p10_ms": round(float(np.percentile(ms, 10)), 3),
-        "p90_ms": round(float(np.percentile(ms, 90)), 3),
-        "mean_ms": round(float(ms.mean()), 3),
-        "fps_at_median": round(1000.0 / med, 1),
-        "samples": int(ms.size),
-    }
+from lighttrack.eval.timing import clip_frames, time_stats
 
 
 def load_frames(args) -> tuple[list[np.ndarray], np.ndarray, str]:
     from lighttrack.demo.assets import VIDEOS
-    from lighttrack.tracker.video import open_source
 
     if args.source:
-        source, box = args.source, np.array([float(v) for v in args.box.split(",")])
+        source, box = args.source, [float(v) for v in args.box.split(",")]
     else:
         video = VIDEOS["bigbuckbunny"]
-        source, box = str(video.path), np.asarray(video.box, np.float64)
-    reader = open_source(source)
-    frames = [f for i, f in reader if f is not None and i < args.frames + 1]
-    reader.close()
-    if args.resize:
-        width, height = (int(v) for v in args.resize.lower().split("x"))
-        sx, sy = width / frames[0].shape[1], height / frames[0].shape[0]
-        frames = [cv2.resize(f, (width, height), interpolation=cv2.INTER_AREA) for f in frames]
-        box = box * np.array([sx, sy, sx, sy])
-    while len(frames) < args.frames + 1:  # ping-pong keeps the motion continuous when looped
-        frames = frames + frames[-2:0:-1]
-    return frames[: args.frames + 1], box, source
+        source, box = str(video.path), video.box
+    frames, box = clip_frames(source, box, args.frames, args.resize)
+    return frames, box, source
 
 
 def peak_gmacs(threads: int | None, size: int = 2048, repeats: int = 10) -> float:
@@ -132,7 +111,7 @@ class LightTrackRunner:
             self.net.append(time.perf_counter() - start)
 
     def report(self) -> dict:
-        return {"end_to_end": stats(self.e2e), "network_only": stats(self.net), "crop_mode": self.tracker.preset.crop_mode}
+        return {"end_to_end": time_stats(self.e2e), "network_only": time_stats(self.net), "crop_mode": self.tracker.preset.crop_mode}
 
 
 class OpenCVRunner:
@@ -151,7 +130,7 @@ class OpenCVRunner:
             self.i = self.i + 1 if self.i + 1 < len(self.frames) else 1
 
     def report(self) -> dict:
-        return {"end_to_end": stats(self.e2e)}
+        return {"end_to_end": time_stats(self.e2e)}
 
 
 def int8_folder(root: Path, onnx_dir: Path, name: str, feeds, op_types) -> Path:

@@ -1,13 +1,11 @@
 """The rank statistics of benchmarks/ranking.py."""
 
 import math
-import sys
-from pathlib import Path
 
 import pytest
+from benchmark_helpers import load_benchmark
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-ranking = pytest.importorskip("ranking")
+ranking = load_benchmark("ranking")
 
 
 def test_kendall_and_spearman():
