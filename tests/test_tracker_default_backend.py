@@ -213,3 +213,16 @@ def test_network_only_runs_no_refiner_from_the_cli_and_the_api(cache, tmp_path, 
         cv2.imwrite(str(folder / f"{i:04d}.png"), cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
     assert main(["track", str(folder), "--box", "150,113,20,14", "--network-only", "--align", "--no-progress"]) == 2
     assert "cannot align" in capsys.readouterr().err
+
+
+def test_a_run_folder_refuses_another_preset_under_the_same_name(cache, tmp_path):
+    from lighttrack.eval.protocols import protocol_for
+    from lighttrack.eval.runner import run_benchmark
+    from lighttrack.data.synthetic import SyntheticDataset
+
+    data = SyntheticDataset(num_sequences=1, length=4, seed=0)
+    base = Tracker.from_weights("lighttrack-mobile", threads=1)
+    run_benchmark(data, "lighttrack-mobile", tmp_path / "run", protocol_for("synthetic"), progress=False, tracker=base)
+    renamed = Tracker(base.backend, preset=base.preset.replace(lr=0.1))  # same name, other rates
+    with pytest.raises(InputError, match="tracker_preset"):
+        run_benchmark(data, "lighttrack-mobile", tmp_path / "run", protocol_for("synthetic"), progress=False, tracker=renamed)

@@ -167,8 +167,11 @@ def _check_run_info(run_dir: Path, info: dict) -> None:
         old = json.loads(path.read_text())
     except ValueError:
         return
-    for key in ("tracker", "preset", "dataset", "protocol_name"):
-        if old.get(key) != info.get(key):
+    defaults = {"network_only": False}
+    for key in ("tracker", "preset", "dataset", "protocol_name", "network_only", "tracker_preset"):
+        if key == "tracker_preset" and key not in old:
+            continue  # a run recorded before the resolved preset was
+        if old.get(key, defaults.get(key)) != info.get(key, defaults.get(key)):
             raise InputError(
                 f"{run_dir} already holds a run with {key} = {old.get(key)!r} (now {info.get(key)!r}); "
                 "choose another --out folder or delete it")
@@ -229,7 +232,9 @@ def run_benchmark(dataset, tracker_spec: str, run_dir: str | Path, protocol: Pro
     preset_label = None if preset is None else (getattr(preset, "name", None) or str(preset))
     info = {
         "tracker": str(tracker_spec),
-        **({"network_only": True} if network_only else {}),
+        "network_only": bool(network_only),
+        # the preset the tracker really runs: a preset changed under the same name must not resume
+        **({"tracker_preset": tracker.preset.to_dict()} if hasattr(getattr(tracker, "preset", None), "to_dict") else {}),
         "tracker_kind": describe_tracker(tracker_spec),
         "preset": preset_label,
         "dataset": dataset_info or {"format": getattr(dataset, "format", "unknown"),
