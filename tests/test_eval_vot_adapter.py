@@ -4,38 +4,25 @@ toolkit sends, and the status form it reads back."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import cv2
 import numpy as np
 import pytest
-import torch
+from golden import FIXTURE, GOLDEN_TOLERANCE_PX, HAVE_FIXTURE, golden_backend, golden_frames, rows
 
 from lighttrack.errors import InputError
 from lighttrack.eval.vot_adapter import VOTTracker, create, frame_image, region_to_box
 from lighttrack.tracker import Tracker
-from lighttrack.tracker.backends import TorchBackend
 
-FIXTURE = Path(__file__).parent / "fixtures" / "official_lighttrack_mobile"
-GOLDEN_TOLERANCE_PX = 0.01
-needs_fixture = pytest.mark.skipif(not (FIXTURE / "state_dict.pt").is_file(), reason=f"golden fixture missing: {FIXTURE}")
+needs_fixture = pytest.mark.skipif(not HAVE_FIXTURE, reason=f"golden fixture missing: {FIXTURE}")
 
 
 @pytest.fixture(scope="module")
 def frames():
-    return [cv2.cvtColor(cv2.imread(str(FIXTURE / "frames" / f"{i:04d}.png")), cv2.COLOR_BGR2RGB) for i in range(5)]
+    return golden_frames(5)
 
 
 @pytest.fixture(scope="module")
 def backend():
-    import lighttrack
-
-    torch.manual_seed(0)
-    return TorchBackend(lighttrack.build("lighttrack-mobile", weights=FIXTURE / "state_dict.pt"))
-
-
-def rows(run: str) -> np.ndarray:
-    return np.genfromtxt(FIXTURE / f"tracker_boxes_{run}.txt", comments="#")
+    return golden_backend()
 
 
 @needs_fixture

@@ -3,39 +3,27 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
-import torch
+from golden import FIXTURE, GOLDEN_TOLERANCE_PX, HAVE_FIXTURE, golden_backend, golden_frames, rows
 
 from lighttrack.errors import InputError
 from lighttrack.tracker import MultiTracker, Tracker, TrackResult, get_preset
 from lighttrack.tracker.adapters import GOT10kTracker
-from lighttrack.tracker.backends import TorchBackend
 
-FIXTURE = Path(__file__).parent / "fixtures" / "official_lighttrack_mobile"
 RUNS = ("vot2019", "default", "default_even")
-pytestmark = pytest.mark.skipif(not (FIXTURE / "state_dict.pt").is_file(), reason=f"golden fixture missing: {FIXTURE}")
-GOLDEN_TOLERANCE_PX = 0.01
+pytestmark = pytest.mark.skipif(not HAVE_FIXTURE, reason=f"golden fixture missing: {FIXTURE}")
 
 
 @pytest.fixture(scope="module")
 def frames():
-    return [cv2.cvtColor(cv2.imread(str(FIXTURE / "frames" / f"{i:04d}.png")), cv2.COLOR_BGR2RGB) for i in range(30)]
+    return golden_frames()
 
 
 @pytest.fixture(scope="module")
 def backend():
-    import lighttrack
-
-    torch.manual_seed(0)
-    return TorchBackend(lighttrack.build("lighttrack-mobile", weights=FIXTURE / "state_dict.pt"))
-
-
-def rows(run: str) -> np.ndarray:
-    return np.genfromtxt(FIXTURE / f"tracker_boxes_{run}.txt", comments="#")
+    return golden_backend()
 
 
 class CountingBackend:

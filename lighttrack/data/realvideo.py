@@ -20,13 +20,13 @@ Two sources of real video with boxes, each found through one environment variabl
 from __future__ import annotations
 
 import dataclasses
-import os
 from pathlib import Path
 
 from lighttrack.data.datasets.base import Dataset
 from lighttrack.data.sequence import Sequence
-from lighttrack.errors import DataError
+from lighttrack.errors import ConfigError, DataError
 from lighttrack.settings import DATA_ROOTS
+from lighttrack.settings import data_root as settings_data_root
 
 SPLITS = ("train", "val")
 SPLIT_FILE = Path(__file__).resolve().parent / "splits" / "realvideo_split.txt"
@@ -79,13 +79,10 @@ def data_root(source: str, root=None) -> Path:
         raise DataError(f"unknown real-video source {source!r}; choose one of {', '.join(SOURCES)}")
     var, _, what = SOURCES[source]
     if root is None or str(root) == "":
-        value = os.environ.get(var, "")
-        if not value:
-            raise DataError(f"{var} is not set: point it at {what}")
-        path = Path(value).expanduser()
-        if not path.is_dir():
-            raise DataError(f"{var}={value} is not a folder (expected {what})")
-        return path
+        try:
+            return settings_data_root(var)
+        except ConfigError as err:  # a missing data set, here: the reader's kind of error
+            raise DataError(str(err)) from None
     path = Path(root).expanduser()
     if not path.is_dir():
         raise DataError(f"{source} root {root} is not a folder (expected {what})")

@@ -47,23 +47,14 @@ from lighttrack.eval.metrics import polygon_bbox
 
 
 def _make_tracker(tracker: Any, weights: str | None, onnx: str | None, preset: Any, **kwargs):
-    """A tracker object as given; a ``--tracker`` spec string; explicit LightTrack weights or an
-    ONNX folder; else ``$LIGHTTRACK_WEIGHTS`` / ``$LIGHTTRACK_ONNX`` / the shipped Mobile."""
-    from lighttrack.tracker.tracker import Tracker
-
-    if tracker is not None and not isinstance(tracker, (str, os.PathLike)):
-        return tracker
-    if tracker is not None:
+    """A tracker object as given; a ``--tracker`` spec string; else LightTrack ``weights`` or an
+    ``onnx`` folder, ``$LIGHTTRACK_WEIGHTS`` / ``$LIGHTTRACK_ONNX`` or the shipped Mobile (the
+    resolution the got10k adapter uses too)."""
+    if isinstance(tracker, (str, os.PathLike)):
         return make_tracker(os.fspath(tracker), preset, **kwargs)
-    if onnx:
-        return Tracker.from_onnx(onnx, preset=preset, **kwargs)
-    weights = weights or os.environ.get("LIGHTTRACK_WEIGHTS")
-    onnx = os.environ.get("LIGHTTRACK_ONNX")
-    if weights:
-        return Tracker.from_weights(weights, preset=preset, **kwargs)
-    if onnx:
-        return Tracker.from_onnx(onnx, preset=preset, **kwargs)
-    return Tracker.from_weights("lighttrack-mobile", preset=preset, **kwargs)
+    from lighttrack.tracker.adapters import _make_tracker as lighttrack_tracker
+
+    return lighttrack_tracker(tracker, weights, onnx, preset, **kwargs)
 
 
 class VOTTracker:
