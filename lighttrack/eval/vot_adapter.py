@@ -52,7 +52,7 @@ def _make_tracker(tracker: Any, weights: str | None, onnx: str | None, preset: A
     resolution the got10k adapter uses too)."""
     if isinstance(tracker, (str, os.PathLike)):
         return make_tracker(os.fspath(tracker), preset, **kwargs)
-    from lighttrack.tracker.adapters import _make_tracker as lighttrack_tracker
+    from lighttrack.tracker.adapters import lighttrack_tracker
 
     return lighttrack_tracker(tracker, weights, onnx, preset, **kwargs)
 

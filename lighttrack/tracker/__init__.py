@@ -1,4 +1,5 @@
-"""The LightTrack tracker: crops, post-processing, presets, backends and toolkit adapters.
+"""The LightTrack tracker: crops, LightTrack's step, refiners, presets, backends, the ONNX cache
+and the got10k adapter.
 
 Names are imported on first use, so ``lighttrack.tracker.result`` and ``.presets`` load without
 the network code.
