@@ -1,5 +1,9 @@
 """The trainer: one loop for a fixed TrackerNet, the tracking SuperNet and the backbone supernet.
 
+The loop knows nothing of the kind of model it trains: the actor of ``model.kind``
+(``lighttrack.train.actors``) builds the model and its data set, says which paths a step runs,
+runs their forward passes and losses, and says what the checkpoints and products hold.
+
 What a step does (spec lighttrack.md §7, nas.md §1):
 
 1. The learning rate of the step comes from the warm-up + log-decay schedule (a pure function of
@@ -31,25 +35,15 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from lighttrack.arch import Arch
-from lighttrack.errors import ArchError, CheckpointError, ConfigError
-from lighttrack.imaging import normalize_uint8
+from lighttrack.errors import CheckpointError, ConfigError
+from lighttrack.nn.checkpoint import load_state_dict_strict
 from lighttrack.train import checkpoint as ckpt
 from lighttrack.train import distributed as D
+from lighttrack.train.actors import Actor, make_actor
 from lighttrack.train.config import TrainConfig, resume_conflicts
-from lighttrack.train.losses import distillation_loss, tracking_loss
-from lighttrack.train.sampling import PathSampler, StepPaths, make_sampler, step_rng
 from lighttrack.train.schedule import WarmupLogSchedule
-
-
-def _is_tracker_checkpoint(data: dict[str, Any]) -> bool:
-    """A one-path TrackerNet checkpoint: ``final.pt`` of a tracker run or a tracker training checkpoint."""
-    from lighttrack.nn.checkpoint import FORMAT
-
-    return data.get("format") == FORMAT or (data.get("format") == ckpt.TRAIN_FORMAT and data.get("kind") == "tracker")
 
 
 class EpochBatches(torch.utils.data.Sampler):
@@ -76,8 +70,8 @@ class EpochBatches(torch.utils.data.Sampler):
 class Trainer:
     def __init__(self, cfg: TrainConfig, dataset: Any = None, resume: str | os.PathLike | None = None):
         self.cfg = cfg
-        self.kind = cfg.model.kind
         self.info = D.setup(cfg.device)
+        self.actor: Actor = make_actor(cfg, self.info)
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
         self.device = self.info.device
@@ -92,15 +86,13 @@ class Trainer:
         np.random.seed(cfg.seed % 2**32)
         torch.manual_seed(cfg.seed)
 
-        self.dataset = dataset if dataset is not None else self._build_dataset()
-        self.init_report: dict[str, dict[str, int]] | None = None  # set when a supernet inherits a tracker
-        self.model = self._build_model(resume_data is None).to(self.device)
+        self.dataset = dataset if dataset is not None else self.actor.build_dataset()
+        self.model = self.actor.build_model(self.dataset, resume_data is None, self.device)
+        self.init_report: dict[str, dict[str, int]] | None = self.actor.init_report  # a supernet that inherited a tracker
         self.backbone = self.model.backbone
-        self.sampler = self._build_sampler()
         # A teacher (config section distill) lives in its own module; None without distill.teacher.
-        from lighttrack.train.distill import build_distiller
-
-        self.distiller = build_distiller(cfg, self.model, self.device)
+        # Its terms are added by the actor's loss; its adapter is trained and saved here.
+        self.distiller = self.actor.build_distiller(self.device)
 
         world_batch = cfg.train.batch_size * self.info.world_size
         if cfg.train.steps_per_epoch:
@@ -122,11 +114,15 @@ class Trainer:
         if resume_data is not None:
             self._load_resume(resume_data)
 
+    @property
+    def kind(self) -> str:
+        return self.actor.kind
+
     # ------------------------------------------------------------------ construction
     def _make_schedule(self, scale: float) -> WarmupLogSchedule:
         """The LR schedule, with every epoch count (warm-up, decay, backbone freeze) times ``scale``."""
         t = self.cfg.train
-        self.freeze_epochs = (0.0 if self.kind == "backbone" else t.freeze_backbone_epochs) * scale
+        self.freeze_epochs = self.actor.freeze_epochs() * scale
         return WarmupLogSchedule(t.lr, t.lr_end, t.warmup_lr, t.warmup_epochs * scale, t.schedule_epochs * scale, t.lr_per_step)
 
     def _apply_plan(self, plan: dict[str, Any]) -> None:
@@ -150,17 +146,9 @@ class Trainer:
             return found
         return Path(resume)
 
-    def _identity(self) -> dict[str, Any]:
-        ident: dict[str, Any] = {"kind": self.kind}
-        if self.kind == "tracker":
-            from lighttrack.models import resolve_arch
-
-            ident["arch"] = str(resolve_arch(self.cfg.model.arch))
-        return ident
-
     def _check_resume(self, path: Path) -> dict[str, Any]:
         data = ckpt.read_training_checkpoint(path)
-        ident = self._identity()
+        ident = self.actor.identity()
         if data.get("kind") != ident["kind"]:
             raise CheckpointError(f"cannot resume from {str(path)!r}: it trains a {data.get('kind')}, this config a {ident['kind']}")
         if ident.get("arch") and data.get("arch") != ident["arch"]:
@@ -176,107 +164,6 @@ class Trainer:
                 RuntimeWarning,
             )
         return data
-
-    def _build_dataset(self):
-        from lighttrack.train.data import build_image_dataset, build_pair_dataset
-
-        if self.kind == "backbone":
-            return build_image_dataset(self.cfg)
-        return build_pair_dataset(self.cfg, progress=False)
-
-    def _build_model(self, load_init: bool) -> nn.Module:
-        cfg = self.cfg
-        if self.kind == "tracker":
-            from lighttrack.models import resolve_arch
-            from lighttrack.nn.net import TrackerNet
-
-            self.arch = resolve_arch(cfg.model.arch)
-            model: nn.Module = TrackerNet(self.arch, cfg.data.template_size)
-        elif self.kind == "supernet":
-            from lighttrack.nn.net import SuperNet
-
-            self.arch = None
-            model = SuperNet(cfg.model.search_space(), cfg.data.template_size)
-        else:
-            from lighttrack.train.pretrain import BackboneClassifier
-
-            num_classes = cfg.model.num_classes or len(getattr(self.dataset, "classes", [])) or None
-            if not num_classes:
-                raise ConfigError("config key 'model.num_classes' must be set (the data set does not list its classes)")
-            self.arch = None
-            model = BackboneClassifier(num_classes, dropout=cfg.model.dropout)
-        if load_init:
-            self._load_init(model)
-        return model
-
-    def _load_init(self, model: nn.Module) -> None:
-        cfg = self.cfg
-        if cfg.model.init:
-            from lighttrack.nn.checkpoint import load_state_dict_strict, read_checkpoint, state_dict_of
-
-            path = cfg.model.init
-            if self.kind == "tracker":
-                data = read_checkpoint(path)
-                if data.get("format") in (ckpt.SUPERNET_FORMAT,) or (data.get("format") == ckpt.TRAIN_FORMAT and data.get("kind") == "supernet"):
-                    from lighttrack.nn.net import extract
-
-                    source = ckpt.load_supernet(path)
-                    model.load_state_dict(extract(source, self.arch).state_dict())
-                else:
-                    if isinstance(data.get("arch"), str) and data["arch"] != str(self.arch):
-                        raise CheckpointError(f"model.init {path!r} was made for {data['arch']}, not {self.arch}")
-                    load_state_dict_strict(model, data["model"] if data.get("format") == ckpt.TRAIN_FORMAT else state_dict_of(data))
-            elif self.kind == "supernet":
-                data = read_checkpoint(path)
-                if _is_tracker_checkpoint(data):
-                    self.init_report = self._inherit_from_tracker(model, path, data)
-                else:
-                    model.load_state_dict(ckpt.load_supernet(path).state_dict())
-            else:
-                data = read_checkpoint(path)
-                load_state_dict_strict(model, data["model"] if "model" in data else state_dict_of(data))
-        if cfg.model.backbone_init:
-            state = ckpt.backbone_supernet_state(cfg.model.backbone_init)
-            source = repr(cfg.model.backbone_init)
-            with torch.no_grad():
-                if self.kind == "tracker":
-                    ckpt.load_backbone_into_tracker(model.backbone, self.arch, state, source)
-                else:
-                    ckpt.load_backbone_into_supernet(model.backbone, state, source)
-
-    def _inherit_from_tracker(self, model: nn.Module, path: str, data: dict[str, Any]) -> dict[str, dict[str, int]]:
-        """Warm-start the supernet from a trained one-path tracker (``lighttrack.nn.inherit``)."""
-        from lighttrack.models import build
-        from lighttrack.nn.inherit import format_report, inherit_from_child
-        from lighttrack.nn.net import correlation_channels
-
-        if not isinstance(data.get("arch"), str):
-            raise CheckpointError(f"model.init {path!r} is a tracker checkpoint that does not say its architecture")
-        try:
-            child_arch = Arch.parse(data["arch"])
-            model.space.check(child_arch)
-        except ArchError as err:
-            raise CheckpointError(
-                f"model.init {path!r}: its tracker {data['arch']} cannot warm-start this supernet: {err} "
-                "(set model.depths / model.output_positions / model.head_layers to a space that contains it)"
-            ) from None
-        template_size = int(data.get("template_size", model.template_size))
-        stride = child_arch.stride
-        if correlation_channels(template_size, stride) != correlation_channels(model.template_size, stride):
-            raise CheckpointError(
-                f"model.init {path!r} was trained with {template_size}-px templates, this supernet uses "
-                f"data.template_size={model.template_size}: their fusion layers differ"
-            )
-        child = build(child_arch, path, template_size)
-        report = inherit_from_child(model, child)
-        if self.info.is_main:
-            print(f"model.init: supernet warm-started from tracker {child_arch}: {format_report(report)}", file=sys.stderr, flush=True)
-        return report
-
-    def _build_sampler(self) -> PathSampler | None:
-        if self.kind == "supernet":
-            return make_sampler(self.model.space, self.cfg.sampling, self.cfg.seed)
-        return None
 
     def _build_optimizer(self) -> torch.optim.Optimizer:
         cfg = self.cfg.train
@@ -303,8 +190,6 @@ class Trainer:
 
     # ------------------------------------------------------------------ resume
     def _load_resume(self, data: dict[str, Any]) -> None:
-        from lighttrack.nn.checkpoint import load_state_dict_strict
-
         load_state_dict_strict(self.model, data["model"])
         try:
             self.optimizer.load_state_dict(data["optimizer"])
@@ -338,13 +223,7 @@ class Trainer:
         }
         if self.distiller is not None:
             payload["distill"] = self.distiller.checkpoint_state()  # the adapter: in last.pt, never in final.pt
-        if self.kind == "tracker":
-            payload["arch"] = str(self.arch)
-        if self.kind == "supernet":
-            payload["space"] = ckpt.space_to_dict(self.model.space)
-            payload["sampler"] = self.sampler.state_dict()  # paths are a pure function of (seed, step)
-        if self.kind == "backbone":
-            payload["classes"] = list(getattr(self.dataset, "classes", []))
+        payload.update(self.actor.checkpoint_extras())
         return payload
 
     def save_checkpoint(self) -> Path | None:
@@ -373,12 +252,7 @@ class Trainer:
         self._frozen = frozen
         for p in self.backbone.parameters():
             p.requires_grad_(not frozen)
-        if self.kind == "tracker" and self.info.enabled:
-            # DDP registers the trainable parameters when it is built: rebuild on (un)freezing.
-            from torch.nn.parallel import DistributedDataParallel as DDP
-
-            ids = [self.device.index] if self.device.type == "cuda" else None
-            self._ddp = DDP(self.model, device_ids=ids)  # buffers (BN statistics) are synced from rank 0 each forward
+        self._ddp = self.actor.wrap(self.device)  # a DDP wrapper registers the trainable parameters: rebuilt
 
     def _set_modes(self) -> None:
         self.model.train()
@@ -407,36 +281,12 @@ class Trainer:
 
     def _set_lr(self) -> tuple[float, float]:
         lr = self.lr_now()
-        bb_lr = 0.0 if self._frozen else lr * self.cfg.train.backbone_lr_mult
-        if self.kind == "backbone":
-            bb_lr = lr
+        bb_lr = self.actor.backbone_lr(lr, bool(self._frozen))
         for g in self.optimizer.param_groups:
             g["lr"] = (bb_lr if g["backbone"] else lr) * g.get("lr_mult", 1.0)
         return lr, bb_lr
 
-    # ------------------------------------------------------------------ forward passes
-    def _forward_tracking(self, z, x, arch):
-        net = self._ddp if self._ddp is not None else self.model
-        if self.kind == "tracker":
-            return net(z, x)
-        return net(z, x, arch)
-
-    def _paths(self) -> StepPaths:
-        if self.kind == "supernet":
-            return self.sampler.paths(self.step)
-        if self.kind == "backbone":
-            from lighttrack.train.pretrain import sample_choices
-
-            return StepPaths((sample_choices(step_rng(self.cfg.seed, self.step), self.backbone.depths),))
-        return StepPaths((None,))
-
-    def _path_modules(self, path) -> list[nn.Module]:
-        if self.kind == "supernet":
-            return self.model.path_modules(path)
-        if self.kind == "backbone":
-            return self.model.path_modules(path)
-        return [self.model]
-
+    # ------------------------------------------------------------------ a step
     def train_step(self, batch: dict) -> dict[str, float]:
         """One optimizer step on one (per-rank) batch; returns the logged scalars."""
         cfg = self.cfg.train
@@ -447,49 +297,24 @@ class Trainer:
         dev = self.device
         batch = {k: (v.to(dev, non_blocking=True) if isinstance(v, torch.Tensor) else v) for k, v in batch.items()}
         autocast = torch.autocast("cuda", dtype=torch.float16) if self.amp else nullcontext()
-        step_paths = self._paths()
+        step_paths = self.actor.paths(self.step)
         n = len(step_paths.paths)
         self.optimizer.zero_grad(set_to_none=True)
         sums: dict[str, float] = {}
         ok = True
-        teacher = None
-        if self.kind == "backbone":
-            x = normalize_uint8(batch["image"])
-        else:
-            z, x = normalize_uint8(batch["template"]), normalize_uint8(batch["search"])
+        inputs = self.actor.inputs(batch)
+        net = self._ddp if self._ddp is not None else self.model
         for i, path in enumerate(step_paths.paths):
-            watch = self.distiller.watch(self.model) if self.distiller is not None else nullcontext([])
-            with autocast, watch as seen:
-                if self.kind == "backbone":
-                    logits = (self._ddp or self.model)(x, path)
-                else:
-                    cls, reg = self._forward_tracking(z, x, path)
-            if self.kind == "backbone":
-                logits = logits.float()
-                loss = F.cross_entropy(logits, batch["label"], label_smoothing=cfg.label_smoothing)
-                terms = {"ce": loss.detach(), "acc": (logits.argmax(1) == batch["label"]).float().mean()}
-            else:
-                cls, reg = cls.float(), reg.float()
-                loss, terms = tracking_loss(cls, reg, batch, cfg.cls_weight, cfg.reg_weight)
-                if step_paths.teacher and i == 0:
-                    teacher = (cls.detach(), reg.detach())
-                elif teacher is not None:
-                    kd, kd_terms = distillation_loss(cls, reg, teacher[0], teacher[1], batch["reg_weight"], cfg.reg_weight)
-                    loss = loss + self.cfg.sampling.distill_weight * kd
-                    terms.update(kd_terms)
-                if self.distiller is not None:
-                    kd, kd_terms = self.distiller.loss(batch, cls, reg, seen)
-                    if kd is not None:
-                        loss = loss + kd
-                    terms.update(kd_terms)
+            with autocast:
+                outputs = self.actor.forward(net, inputs, path)
+            loss, terms = self.actor.loss(outputs, batch, i, step_paths)
             value = float(loss.detach())
             ok = ok and math.isfinite(value) and value <= cfg.max_loss
             terms["loss"] = loss.detach()
             for k, v in terms.items():
                 sums[k] = sums.get(k, 0.0) + float(v)
             self.scaler.scale(loss / n).backward()
-        if self.kind != "tracker":
-            D.allreduce_grads(list(self.model.parameters()), self.info)
+        self.actor.sync_grads()
         ok = D.all_true(ok, self.info)
         grad_norm = float("nan")
         if self.amp:
@@ -510,14 +335,10 @@ class Trainer:
             self.counters["skipped_steps"] += 1
         if self.amp:
             self.scaler.update()
-        if self.kind != "tracker" and self.info.enabled:
-            mods: list[nn.Module] = []
-            for path in step_paths.paths:
-                mods.extend(self._path_modules(path))
-            D.broadcast_buffers(mods, self.info)
+        self.actor.sync_buffers(step_paths)
         if "redraws" in batch and isinstance(batch["redraws"], torch.Tensor):
             self.counters["bad_samples"] += int(batch["redraws"].sum())
-        self.counters["pairs"] += int(x.shape[0]) * self.info.world_size
+        self.counters["pairs"] += int(inputs[-1].shape[0]) * self.info.world_size
         self.step += 1
         out = {f"loss/{k}" if k not in ("acc",) else "train/acc": v / n for k, v in sums.items()}
         out.update({"lr": lr, "lr_backbone": bb_lr, "grad_norm": grad_norm, "skipped_steps": float(self.counters["skipped_steps"])})
@@ -720,20 +541,7 @@ class Trainer:
             D.barrier(self.info)
             return {}
         meta = {"step": self.step, "config": self.cfg.to_dict()}
-        out: dict[str, Path] = {}
-        if self.kind == "tracker":
-            from lighttrack.nn.checkpoint import save_trackernet
-            from lighttrack.tracker.presets import get_preset, preset_for_template
-
-            # the tracker that loads final.pt crops templates at the size this network trained on,
-            # unless the config names the preset to carry
-            chosen = self.cfg.model.preset
-            preset = (get_preset(chosen) if chosen else preset_for_template(self.cfg.data.template_size)).to_dict()
-            out["trackernet"] = save_trackernet(self.model, self.out_dir / "final.pt", preset=preset, **meta)
-        elif self.kind == "supernet":
-            out["supernet"] = ckpt.save_supernet(self.model, self.out_dir / "supernet.pt", **meta)
-        else:
-            out["backbone"] = ckpt.save_backbone(self.model.backbone, self.out_dir / "backbone.pt", classes=list(getattr(self.dataset, "classes", [])), **meta)
+        out = self.actor.write_products(self.out_dir, meta)
         D.barrier(self.info)
         return out
 

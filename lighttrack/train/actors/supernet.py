@@ -1,0 +1,108 @@
+"""The actor of the tracking supernet (``model.kind: supernet``): one or more sampled paths per step."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from lighttrack.arch import Arch
+from lighttrack.errors import ArchError, CheckpointError
+from lighttrack.models import build
+from lighttrack.nn.checkpoint import FORMAT as TRACKERNET_FORMAT
+from lighttrack.nn.checkpoint import read_checkpoint
+from lighttrack.nn.inherit import format_report, inherit_from_child
+from lighttrack.nn.net import SuperNet, correlation_channels
+from lighttrack.train import checkpoint as ckpt
+from lighttrack.train.actors.base import TrackingActor
+from lighttrack.train.losses import distillation_loss
+from lighttrack.train.sampling import PathSampler, StepPaths, make_sampler
+
+
+def is_tracker_checkpoint(data: dict[str, Any]) -> bool:
+    """A one-path TrackerNet checkpoint: ``final.pt`` of a tracker run or a tracker training checkpoint."""
+    return data.get("format") == TRACKERNET_FORMAT or (data.get("format") == ckpt.TRAIN_FORMAT and data.get("kind") == "tracker")
+
+
+class SupernetActor(TrackingActor):
+    """The weight-sharing SuperNet; its paths come from the sampling strategy (``sampling``), and with
+    the sandwich rule's in-place distillation the first (largest) path teaches the others."""
+
+    kind = "supernet"
+
+    def __init__(self, cfg, info):
+        super().__init__(cfg, info)
+        self.sampler: PathSampler | None = None
+        self._teacher: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    def make_model(self) -> nn.Module:
+        return SuperNet(self.cfg.model.search_space(), self.cfg.data.template_size)
+
+    def build_model(self, dataset: Any, load_init: bool, device: torch.device) -> nn.Module:
+        model = super().build_model(dataset, load_init, device)
+        self.sampler = make_sampler(model.space, self.cfg.sampling, self.cfg.seed)
+        return model
+
+    def load_model_init(self, model: nn.Module, path: str) -> None:
+        """From a supernet of the same space, or warm-started from a trained tracker."""
+        data = read_checkpoint(path)
+        if is_tracker_checkpoint(data):
+            self.init_report = self.inherit_from_tracker(model, path, data)
+        else:
+            model.load_state_dict(ckpt.load_supernet(path).state_dict())
+
+    def inherit_from_tracker(self, model: nn.Module, path: str, data: dict[str, Any]) -> dict[str, dict[str, int]]:
+        """Warm-start the supernet from a trained one-path tracker (``lighttrack.nn.inherit``)."""
+        if not isinstance(data.get("arch"), str):
+            raise CheckpointError(f"model.init {path!r} is a tracker checkpoint that does not say its architecture")
+        try:
+            child_arch = Arch.parse(data["arch"])
+            model.space.check(child_arch)
+        except ArchError as err:
+            raise CheckpointError(
+                f"model.init {path!r}: its tracker {data['arch']} cannot warm-start this supernet: {err} "
+                "(set model.depths / model.output_positions / model.head_layers to a space that contains it)"
+            ) from None
+        template_size = int(data.get("template_size", model.template_size))
+        stride = child_arch.stride
+        if correlation_channels(template_size, stride) != correlation_channels(model.template_size, stride):
+            raise CheckpointError(
+                f"model.init {path!r} was trained with {template_size}-px templates, this supernet uses "
+                f"data.template_size={model.template_size}: their fusion layers differ"
+            )
+        child = build(child_arch, path, template_size)
+        report = inherit_from_child(model, child)
+        if self.info.is_main:
+            print(f"model.init: supernet warm-started from tracker {child_arch}: {format_report(report)}", file=sys.stderr, flush=True)
+        return report
+
+    def paths(self, step: int) -> StepPaths:
+        return self.sampler.paths(step)
+
+    def run(self, net: nn.Module, z: torch.Tensor, x: torch.Tensor, path: Any) -> tuple[torch.Tensor, torch.Tensor]:
+        return net(z, x, path)
+
+    def extra_loss(self, loss: torch.Tensor, terms: dict, cls: torch.Tensor, reg: torch.Tensor, batch: dict,
+                   index: int, step_paths: StepPaths) -> torch.Tensor:
+        # in-place distillation: path 0 of a sandwich step is the teacher of the step's other paths
+        if index == 0:
+            self._teacher = None
+        if step_paths.teacher and index == 0:
+            self._teacher = (cls.detach(), reg.detach())
+        elif self._teacher is not None:
+            kd, kd_terms = distillation_loss(cls, reg, self._teacher[0], self._teacher[1], batch["reg_weight"], self.cfg.train.reg_weight)
+            loss = loss + self.cfg.sampling.distill_weight * kd
+            terms.update(kd_terms)
+        return loss
+
+    def checkpoint_extras(self) -> dict[str, Any]:
+        return {
+            "space": ckpt.space_to_dict(self.model.space),
+            "sampler": self.sampler.state_dict(),  # paths are a pure function of (seed, step)
+        }
+
+    def write_products(self, out_dir: Path, meta: dict[str, Any]) -> dict[str, Path]:
+        return {"supernet": ckpt.save_supernet(self.model, out_dir / "supernet.pt", **meta)}

@@ -1,0 +1,79 @@
+"""The actor of a fixed tracker (``model.kind: tracker``): one TrackerNet, trained or retrained."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+
+from lighttrack.errors import CheckpointError
+from lighttrack.models import resolve_arch
+from lighttrack.nn.checkpoint import load_state_dict_strict, read_checkpoint, save_trackernet, state_dict_of
+from lighttrack.nn.net import TrackerNet, extract
+from lighttrack.tracker.presets import get_preset, preset_for_template
+from lighttrack.train import checkpoint as ckpt
+from lighttrack.train.actors.base import TrackingActor
+from lighttrack.train.sampling import StepPaths
+
+
+class TrackerActor(TrackingActor):
+    """One network, one path (``None``); DistributedDataParallel keeps the ranks together."""
+
+    kind = "tracker"
+
+    def identity(self) -> dict[str, Any]:
+        return {"kind": self.kind, "arch": str(resolve_arch(self.cfg.model.arch))}
+
+    def make_model(self) -> nn.Module:
+        self.arch = resolve_arch(self.cfg.model.arch)
+        return TrackerNet(self.arch, self.cfg.data.template_size)
+
+    def load_model_init(self, model: nn.Module, path: str) -> None:
+        """From a supernet (the architecture's path extracted) or a tracker of the same architecture."""
+        data = read_checkpoint(path)
+        if data.get("format") in (ckpt.SUPERNET_FORMAT,) or (data.get("format") == ckpt.TRAIN_FORMAT and data.get("kind") == "supernet"):
+            source = ckpt.load_supernet(path)
+            model.load_state_dict(extract(source, self.arch).state_dict())
+        else:
+            if isinstance(data.get("arch"), str) and data["arch"] != str(self.arch):
+                raise CheckpointError(f"model.init {path!r} was made for {data['arch']}, not {self.arch}")
+            load_state_dict_strict(model, data["model"] if data.get("format") == ckpt.TRAIN_FORMAT else state_dict_of(data))
+
+    def load_backbone_init(self, model: nn.Module, state: dict[str, torch.Tensor], source: str) -> None:
+        ckpt.load_backbone_into_tracker(model.backbone, self.arch, state, source)
+
+    def paths(self, step: int) -> StepPaths:
+        return StepPaths((None,))
+
+    def run(self, net: nn.Module, z: torch.Tensor, x: torch.Tensor, path: Any) -> tuple[torch.Tensor, torch.Tensor]:
+        return net(z, x)
+
+    def path_modules(self, path: Any) -> list[nn.Module]:
+        return [self.model]
+
+    def wrap(self, device: torch.device) -> nn.Module | None:
+        # DDP registers the trainable parameters when it is built, hence a new one on (un)freezing;
+        # it syncs the buffers (BN statistics) from rank 0 on each forward.
+        if not self.info.enabled:
+            return None
+        ids = [device.index] if device.type == "cuda" else None
+        return DistributedDataParallel(self.model, device_ids=ids)
+
+    def sync_grads(self) -> None:
+        pass  # DDP averaged them during backward
+
+    def sync_buffers(self, step_paths: StepPaths) -> None:
+        pass  # DDP broadcasts them on the next forward
+
+    def checkpoint_extras(self) -> dict[str, Any]:
+        return {"arch": str(self.arch)}
+
+    def write_products(self, out_dir: Path, meta: dict[str, Any]) -> dict[str, Path]:
+        # the tracker that loads final.pt crops templates at the size this network trained on,
+        # unless the config names the preset to carry
+        chosen = self.cfg.model.preset
+        preset = (get_preset(chosen) if chosen else preset_for_template(self.cfg.data.template_size)).to_dict()
+        return {"trackernet": save_trackernet(self.model, out_dir / "final.pt", preset=preset, **meta)}
