@@ -211,6 +211,7 @@ RESUMABLE_CHANGES = (
     "train.budget_probe_steps",
     "data.workers",
     "data.val",
+    "distill.teacher",  # the folder may move: the checkpoint checks the teacher's graphs by content
     "distill.cache",
     "distill.threads",
     "checkpoint.",

@@ -38,9 +38,9 @@ something), trains at ``distill.adapter_lr_mult`` x the head's learning rate, is
 ``train.grad_clip`` on its own, saved in the training checkpoint (``last.pt``: ``distill``) and
 never in ``final.pt``.
 
-The trainer reaches all of this through :func:`build_distiller` and the :class:`Distiller`
-methods ``parameters`` / ``watch`` / ``loss`` / ``finish_grads`` / ``scalars`` / ``state_dict`` /
-``load_state_dict`` — nothing else of the trainer knows about teachers.
+The trainer and its tracking actor reach all of this through :func:`build_distiller` and the
+:class:`Distiller` methods ``parameters`` / ``watch`` / ``loss`` / ``finish_grads`` / ``scalars`` /
+``checkpoint_state`` / ``load_checkpoint_state`` — nothing else of the trainer knows about teachers.
 """
 
 from __future__ import annotations
