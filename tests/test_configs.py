@@ -15,9 +15,7 @@ from lighttrack.settings import DATA_ROOTS, expand_data_roots, referenced_data_r
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
 EXPERIMENTS = ROOT / "experiments"
-# Distillation recipes are being changed by their owner (issue 18); they still name machine paths.
-PENDING = {p.name for p in CONFIGS.glob("distill_*.yaml")}
-RECIPES = [p for p in sorted(CONFIGS.glob("*.yaml")) if p.name not in PENDING]
+RECIPES = sorted(CONFIGS.glob("*.yaml"))
 
 
 def _raw(path: Path) -> dict:
