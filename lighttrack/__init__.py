@@ -2,6 +2,8 @@
 
 __version__ = "0.1.0"
 
+import importlib  # noqa: E402
+
 from lighttrack.arch import Arch, HeadArch  # noqa: E402
 from lighttrack.models import ModelEntry, build, get_model, list_models, load, register, resolve_arch  # noqa: E402
 from lighttrack.space import SearchSpace  # noqa: E402
@@ -15,11 +17,7 @@ __all__ = ["Arch", "HeadArch", "ModelEntry", "SearchSpace", "build", "get_model"
 
 def __getattr__(name: str):
     if name in _TRACKER_EXPORTS:
-        import lighttrack.tracker
-
-        return getattr(lighttrack.tracker, name)
+        return getattr(importlib.import_module("lighttrack.tracker"), name)
     if name == "nn":
-        import importlib
-
         return importlib.import_module("lighttrack.nn")
     raise AttributeError(f"module 'lighttrack' has no attribute {name!r}")

@@ -7,6 +7,13 @@ space and a table entry the same way in every cache file (latency tables use the
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from lighttrack.io import atomic_write_json
+from lighttrack.profile import CostTable
 from lighttrack.space import SearchSpace
 
 
@@ -25,9 +32,6 @@ def space_signature(space: SearchSpace) -> dict:
 
 def _nn_fingerprint() -> str:
     """Hash of the network code the costs depend on (a change invalidates cached tables)."""
-    import hashlib
-    from pathlib import Path
-
     root = Path(__file__).parent  # the package folder
     h = hashlib.sha256()
     for rel in ("nn/ops.py", "nn/backbone.py", "nn/head.py", "nn/net.py", "profile.py", "arch.py"):
@@ -43,15 +47,7 @@ def cost_table(space: SearchSpace, search_size: int = 256, template_size: int = 
     ``$LIGHTTRACK_CACHE`` (default ``~/.cache/lighttrack``); builds and stores it there otherwise.
     The file name carries a hash of the network code, so stale tables are never used.
     """
-    import json
-    import os
-    from pathlib import Path
-
-    from lighttrack.io import atomic_write_json
-    from lighttrack.profile import CostTable
-
     sig = json.dumps([space_signature(space), search_size, template_size], sort_keys=True)
-    import hashlib
 
     name = f"costs-{hashlib.sha256(sig.encode()).hexdigest()[:10]}-{_nn_fingerprint()}.json"
     shipped = Path(__file__).parent / "search" / "tables" / name

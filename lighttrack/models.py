@@ -16,6 +16,7 @@ from pathlib import Path
 
 from lighttrack.arch import Arch
 from lighttrack.errors import ArchError, CheckpointError
+from lighttrack.io import file_sha256
 
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 WEIGHTS_ENV = "LIGHTTRACK_WEIGHTS_DIR"
@@ -104,8 +105,6 @@ def default_weights(name: str = "lighttrack-mobile") -> Path | None:
 
 def weights_file(path_or_name: str | os.PathLike) -> Path:
     """A checkpoint file, or a registered model's weights file after checking its SHA-256."""
-    from lighttrack.io import file_sha256
-
     path = Path(path_or_name)
     if path.is_file():
         return path
@@ -127,6 +126,7 @@ def build(name_or_arch: str | Arch, weights: str | os.PathLike | dict | None = N
     ``weights`` is a checkpoint file or a checkpoint already read (``read_checkpoint``; ``source``
     then names it in errors), so a caller that needs its other entries reads the file once.
     """
+    # lighttrack.nn (torch) loads on first use: `import lighttrack` imports this module and stays light
     from lighttrack.nn.checkpoint import load_state_dict_strict, read_checkpoint, state_dict_of
     from lighttrack.nn.net import TrackerNet
     from lighttrack.nn.official import convert_official_state_dict, is_official_layout

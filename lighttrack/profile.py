@@ -23,6 +23,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from lighttrack.arch import Arch
+from lighttrack.nn.net import SuperNet
 from lighttrack.space import SearchSpace
 
 _CONV_OPS = ("convolution", "addmm", "mm", "linear")
@@ -165,8 +166,6 @@ class CostTable:
 
     @classmethod
     def build(cls, space: SearchSpace | None = None, search_size: int = 256, template_size: int = 128) -> CostTable:
-        from lighttrack.nn.net import SuperNet
-
         space = space or SearchSpace()
         supernet = SuperNet(space, template_size).eval()
         entries: dict[tuple, tuple[int, int]] = {}

@@ -14,12 +14,14 @@ crops, and a sequence that has one is skipped when the command is run again.
 from __future__ import annotations
 
 import json
+import multiprocessing as mp
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
+from tqdm import tqdm
 
 from lighttrack.data.datasets.base import Dataset
 from lighttrack.data.transforms import CropParams, crop_matrix, map_box, to_pixel_matrix
@@ -107,8 +109,6 @@ def _work(index: int) -> tuple[str, int, int]:
 def build_cache(dataset: Dataset, out_dir, cfg: CacheConfig | None = None, workers: int = 1,
                 progress: bool = True, source: dict | None = None) -> dict:
     """Write (or finish writing) the crop cache of ``dataset`` into ``out_dir``; returns a summary."""
-    from tqdm import tqdm
-
     cfg = cfg or CacheConfig()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -127,8 +127,6 @@ def build_cache(dataset: Dataset, out_dir, cfg: CacheConfig | None = None, worke
     indices = range(len(dataset))
     bar = tqdm(total=len(indices), desc="caching crops", unit="seq", disable=not progress)
     if workers > 1:
-        import multiprocessing as mp
-
         with mp.get_context("fork").Pool(workers, _init_worker, (dataset, out_dir, cfg)) as pool:
             results = pool.imap(_work, indices, chunksize=1)
             for folder, n, bad in results:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lighttrack.data.datasets import open_dataset
 from lighttrack.models import ASSETS_DIR
 
 HELDOUT_STILLS_DIR = ASSETS_DIR / "demo" / "stills"
@@ -57,8 +58,6 @@ class DemoStills(ClipSet):
     PREFIX = {"thermal_dogs_people": "thermal", "aquarium": "aquarium", "coco_mini": "coco"}
 
     def __init__(self, length: int, max_sequences: int | None = None, camera: str = "handheld") -> None:
-        from lighttrack.data.datasets import open_dataset
-
         items = {}
         for root in heldout_still_roots():
             ds = open_dataset("stills", str(root), length=length, seed=0, camera=camera)
@@ -73,8 +72,6 @@ class DemoStills(ClipSet):
 def validation_clips(root: str | Path, camera: str, length: int, seed: int = 99) -> ClipSet:
     """Unseen clips of the training photos (``root``: the folder ``python -m lighttrack.demo.assets``
     makes, ``$LIGHTTRACK_STILLS``): a seeded choice of objects from each set."""
-    from lighttrack.data.datasets import open_dataset
-
     items: dict[str, tuple] = {}
     for name, count in (("coco_mini", 8), ("thermal_dogs_people", 6), ("aquarium", 6)):
         ds = open_dataset("stills", str(Path(root) / name), length=length, seed=seed, camera=camera)
@@ -88,7 +85,5 @@ def synthetic_clips(count: int, length: int, seed: int = UNSEEN_SYNTHETIC_SEED) 
     """Synthetic clips of a seed no run trained on: objects no network has seen, a check on what
     the validation clips (seen photos) favour. A preset that trusts box sizes won on validation
     and lost here and on the held-out clips (model card)."""
-    from lighttrack.data.datasets import open_dataset
-
     ds = open_dataset("synthetic", None, num_sequences=count, length=length, seed=seed)
     return ClipSet({name: (ds, name) for name in ds.names})  # named synthetic-<seed>-<index>

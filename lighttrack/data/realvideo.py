@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from lighttrack.data.datasets import open_dataset
 from lighttrack.data.datasets.base import Dataset
 from lighttrack.data.sequence import Sequence
 from lighttrack.errors import ConfigError, DataError
@@ -103,7 +104,6 @@ class RealVideoSplit(Dataset):
         if split not in SPLITS:
             raise DataError(f"unknown real-video split {split!r}; choose one of {', '.join(SPLITS)}")
         super().__init__(None, split)
-        from lighttrack.data.datasets import open_dataset
 
         self.split_file = split_file_path(split_file)
         self.roots = {"realvideo": data_root("realvideo", realvideo_root),

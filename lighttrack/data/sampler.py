@@ -13,6 +13,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from tqdm import tqdm
 
 from lighttrack.data.datasets.base import Dataset
 from lighttrack.errors import DataError
@@ -42,8 +43,6 @@ class PairSpec:
 def usable_index(dataset: Dataset, progress: bool = False) -> tuple[list[int], list[np.ndarray], int, int]:
     """(sequence indices with >= 1 usable frame, their usable frames, sequences dropped, sequences
     whose annotations the reader had to repair)."""
-    from tqdm import tqdm
-
     seqs, frames, dropped, repaired = [], [], 0, 0
     for i in tqdm(range(len(dataset)), desc=f"index {dataset.format}", unit="seq", disable=not progress, leave=False):
         try:

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from lighttrack.data.datasets.base import Dataset
-from lighttrack.data.datasets.coco import load_coco, locate
+from lighttrack.data.datasets.coco import coco_box, load_coco, locate
 from lighttrack.data.sequence import Sequence, load_image
 from lighttrack.errors import DataError
 
@@ -230,16 +230,21 @@ class StillsDataset(Dataset):
         images = {img["id"]: img for img in data["images"]}
         for ann in data["annotations"]:
             image = images.get(ann.get("image_id"))
-            bbox = ann.get("bbox")
-            if ann.get("iscrowd", 0) or image is None or not bbox or len(bbox) != 4:
+            if ann.get("iscrowd", 0) or image is None:
                 continue
-            W, H = int(image.get("width") or 0), int(image.get("height") or 0)
-            x, y, w, h = (float(v) for v in bbox)
+            try:  # a malformed size or box skips the object, like a crowd or a tiny one
+                W, H = int(image.get("width") or 0), int(image.get("height") or 0)
+            except (TypeError, ValueError):
+                continue
+            x, y, w, h = coco_box(ann.get("bbox"))
             if not (np.isfinite([x, y, w, h]).all() and min(w, h) >= self.min_size and W > 0 and H > 0):
                 continue
             if w * h > self.max_fraction * W * H:
                 continue
-            key = int(ann.get("id", len(self._objects)))
+            try:
+                key = int(ann.get("id", len(self._objects)))
+            except (TypeError, ValueError):
+                key = len(self._objects)
             name = f"{Path(image['file_name']).stem}_{key}"
             self._objects[name] = (str(self.image_dir / image["file_name"]), (x, y, w, h), (W, H), key)
         if not self._objects:

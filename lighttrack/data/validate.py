@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
+from tqdm import tqdm
 
 from lighttrack.data.annotations import _ranges
 from lighttrack.data.datasets.base import Dataset
@@ -84,8 +85,6 @@ def check_sequence(seq: Sequence, decode: bool = False) -> SequenceReport:
 
 
 def check_dataset(ds: Dataset, decode: bool = False, progress: bool = True, limit: int | None = None) -> list[SequenceReport]:
-    from tqdm import tqdm
-
     n = len(ds) if limit is None else min(limit, len(ds))
     reports = []
     for i in tqdm(range(n), desc="checking", unit="seq", disable=not progress, leave=False):
@@ -119,8 +118,6 @@ def format_report(reports: list[SequenceReport], width: int = 100) -> str:
 
 def dataset_stats(ds: Dataset, progress: bool = True) -> dict:
     """Counts (sequences, frames, visible / absent frames) and a histogram of sqrt(w*h) in px."""
-    from tqdm import tqdm
-
     frames = visible = 0
     lengths, sizes, aspects = [], [], []
     for i in tqdm(range(len(ds)), desc="reading", unit="seq", disable=not progress, leave=False):

@@ -8,12 +8,14 @@ the first key that differs, with both shapes.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from lighttrack.errors import CheckpointError
+from lighttrack.io import atomic_torch_save
 
 FORMAT = "lighttrack.trackernet/1"
 
@@ -23,12 +25,28 @@ def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     if not path.is_file():
         raise CheckpointError(f"checkpoint {str(path)!r} does not exist")
     try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns about the pickle protocol of files it then refuses
+            warnings.simplefilter("ignore")
+            data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # corrupt file, truncated download, pickle with code …
-        raise CheckpointError(f"cannot read checkpoint {str(path)!r}: {err}") from None
+        raise CheckpointError(f"cannot read checkpoint {str(path)!r}: {_load_failure(err)}") from None
     if not isinstance(data, dict):
         raise CheckpointError(f"checkpoint {str(path)!r} holds a {type(data).__name__}, expected a dict")
     return data
+
+
+def _load_failure(err: Exception) -> str:
+    """torch.load's error in one line. Its weights_only refusal spans several lines and suggests
+    weights_only=False, which would run the code a pickle carries: we never do that."""
+    text = str(err)
+    if "Weights only load failed" in text:
+        return ("it holds pickled Python objects, not only tensors, and lighttrack loads weights only "
+                "(torch.load weights_only=True: no code in a checkpoint is run)")
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    kind = type(err).__name__
+    if len(line) < 12:  # bare codes such as '101' from the unpickler
+        line = f"{kind} {line}".strip()
+    return f"not a PyTorch checkpoint, or a truncated or damaged one ({line})"
 
 
 def state_dict_of(data: dict[str, Any]) -> dict[str, torch.Tensor]:
@@ -66,8 +84,6 @@ def _shape(t: torch.Tensor) -> str:
 
 def save_trackernet(net: torch.nn.Module, path: str | os.PathLike, **extra: Any) -> Path:
     """Write a self-describing checkpoint atomically."""
-    from lighttrack.io import atomic_torch_save
-
     payload = {"format": FORMAT, "arch": str(net.arch), "template_size": net.template_size, "state_dict": net.state_dict()}
     payload.update(extra)
     return atomic_torch_save(path, payload)

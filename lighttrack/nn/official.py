@@ -10,6 +10,8 @@ import re
 
 import torch
 
+from lighttrack.nn.checkpoint import load_state_dict_strict
+
 # (official pattern, our replacement), applied in order, first match wins.
 _RENAMES = [
     (r"^features\.conv_stem\.", "backbone.stem.conv."),
@@ -49,6 +51,4 @@ def convert_official_state_dict(state_dict: dict[str, torch.Tensor]) -> dict[str
 
 def load_official_state_dict(net: torch.nn.Module, state_dict: dict[str, torch.Tensor]) -> None:
     """Load an official-layout state dict strictly; errors name the first mismatched key."""
-    from lighttrack.nn.checkpoint import load_state_dict_strict
-
     load_state_dict_strict(net, convert_official_state_dict(state_dict))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lighttrack.data.annotations import natural_key
 from lighttrack.data.datasets.base import Dataset
 from lighttrack.data.sequence import Problem, Sequence
 from lighttrack.errors import DataError
@@ -35,8 +36,6 @@ class CacheDataset(Dataset):
         return bool(self.manifest.get("complete"))
 
     def _list_names(self) -> list[str]:
-        from lighttrack.data.annotations import natural_key
-
         order = self.manifest.get("sequences") or sorted(
             (p.parent.name for p in self.root.glob("*/index.json")), key=natural_key)
         for folder in order:

@@ -22,11 +22,28 @@ def load_coco(json_path: Path) -> dict:
     try:
         with open(json_path) as handle:
             data = json.load(handle)
-    except (OSError, json.JSONDecodeError) as err:
+    except (OSError, ValueError) as err:  # ValueError: bad JSON or bytes that are not UTF-8
         raise DataError(f"cannot read COCO annotations {json_path}: {err}") from None
     if not isinstance(data, dict) or "images" not in data or "annotations" not in data:
         raise DataError(f"{json_path} is not a COCO instances file (needs 'images' and 'annotations')")
+    for key, needs in (("images", ("id", "file_name")), ("annotations", ()), ("categories", ("id",))):
+        entries = data.get(key, [])
+        if not isinstance(entries, list):
+            raise DataError(f"{json_path}: '{key}' must be a list, not {type(entries).__name__}")
+        bad = next((i for i, e in enumerate(entries) if not isinstance(e, dict) or any(k not in e for k in needs)), None)
+        if bad is not None:
+            wants = f" with {' and '.join(repr(k) for k in needs)}" if needs else ""
+            raise DataError(f"{json_path}: {key}[{bad}] is not an object{wants}")
     return data
+
+
+def coco_box(bbox) -> list[float]:
+    """A COCO ``bbox`` as four floats; anything else (missing, wrong length, not numbers) is NaN."""
+    try:
+        box = [float(v) for v in bbox]
+    except (TypeError, ValueError):
+        return [np.nan] * 4
+    return box if len(box) == 4 else [np.nan] * 4
 
 
 def locate(root: Path, split: str | None) -> tuple[Path, Path]:
@@ -70,7 +87,7 @@ class CocoDataset(Dataset):
             image = images.get(ann.get("image_id"))
             if image is None:
                 continue
-            bbox = ann.get("bbox") or [np.nan] * 4
+            bbox = coco_box(ann.get("bbox"))
             if self.min_size and min(bbox[2], bbox[3]) < self.min_size:
                 continue
             name = f"{Path(image['file_name']).stem}_{ann.get('id', len(self._items))}"

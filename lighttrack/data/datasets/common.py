@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lighttrack.data.annotations import fill_gaps, fit_to_frames, missing_problem, valid_box_mask
+from lighttrack.data.annotations import fill_gaps, fit_to_frames, missing_problem, natural_key, valid_box_mask
 from lighttrack.data.sequence import Problem, Sequence
 
 
@@ -54,8 +54,6 @@ def video_sequence(
 
 def child_dirs(path: Path) -> list[Path]:
     """Sub-directories of ``path`` in natural order, hidden ones skipped."""
-    from lighttrack.data.annotations import natural_key
-
     if not path.is_dir():
         return []
     return sorted((p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")),

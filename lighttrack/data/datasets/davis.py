@@ -43,6 +43,8 @@ def read_mask_labels(path: Path) -> np.ndarray | None:
         data = path.read_bytes()
     except OSError:
         return None
+    if not data:  # cv2.imdecode asserts on an empty buffer
+        return None
     palette = _palette(data)
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if image is None:

@@ -23,6 +23,7 @@ from pathlib import Path
 from lighttrack.data.annotations import fill_gaps, list_frames, read_boxes, to_zero_based
 from lighttrack.data.datasets.base import Dataset
 from lighttrack.data.datasets.common import child_dirs, video_sequence
+from lighttrack.data.realvideo import SPLITS, split_assignment, split_file_path
 from lighttrack.data.sequence import Sequence
 from lighttrack.errors import DataError
 
@@ -51,7 +52,6 @@ class RealVideoDataset(Dataset):
             raise DataError(f"realvideo: no clips under {base}; expected layout: {self.layout}")
         if self.split is None:
             return list(self._dirs)
-        from lighttrack.data.realvideo import SPLITS, split_assignment
 
         if self.split not in SPLITS:
             raise self._bad_split(SPLITS)
@@ -103,10 +103,19 @@ def _read_meta(path: Path, name: str) -> dict:
         raise DataError(f"realvideo: clip {name}: cannot read {path} ({err})") from None
     if not isinstance(meta, dict):
         raise DataError(f"realvideo: clip {name}: {path} is not a JSON object")
+    for key in ("frames", "width", "height"):  # counts: a whole number, or absent
+        value = meta.get(key)
+        if value is None:
+            continue
+        try:
+            number = int(value)
+            if isinstance(value, bool) or number != float(value) or number < 0:
+                raise ValueError
+        except (TypeError, ValueError):
+            raise DataError(f"realvideo: clip {name}: {key!r} in {path} must be a whole number, not {value!r}") from None
+        meta[key] = number
     return meta
 
 
 def _split_file_name(split_file) -> str:
-    from lighttrack.data.realvideo import split_file_path
-
     return str(split_file_path(split_file))

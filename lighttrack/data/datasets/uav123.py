@@ -8,7 +8,7 @@ of ``bird1``); the official table ships in ``lighttrack/data/splits/uav123_range
 
 from __future__ import annotations
 
-from lighttrack.data.annotations import frame_number, list_frames, read_boxes
+from lighttrack.data.annotations import frame_number, list_frames, natural_key, read_boxes
 from lighttrack.data.datasets.base import Dataset
 from lighttrack.data.datasets.common import packaged_list, video_sequence
 from lighttrack.data.sequence import Problem, Sequence
@@ -45,8 +45,6 @@ class Uav123Dataset(Dataset):
         self._ranges = frame_ranges() if self.split == "UAV123" else {}
 
     def _list_names(self) -> list[str]:
-        from lighttrack.data.annotations import natural_key
-
         names = sorted((p.stem for p in self.anno_dir.glob("*.txt")), key=natural_key)
         if not names:
             raise DataError(f"uav123: no annotation files in {self.anno_dir}; expected: {self.layout}")

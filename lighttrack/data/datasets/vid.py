@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from lighttrack.data.annotations import natural_key
 from lighttrack.data.datasets.base import Dataset
@@ -83,8 +84,6 @@ class VidDataset(Dataset):
         return [x.stem for x in xmls], tracks, bad
 
     def _list_names(self) -> list[str]:
-        from tqdm import tqdm
-
         dirs = self._snippet_dirs()
         for ann_dir in tqdm(dirs, desc="VID annotations", unit="snippet", disable=len(dirs) < 200, leave=False):
             stems, tracks, bad = self._parse_snippet(ann_dir)
