@@ -113,12 +113,10 @@ def test_unwritable_cache_tracks_without_caching(tmp_path, monkeypatch, tiny_wei
 
 
 def test_weights_that_cannot_export_name_the_file(cache, tiny_weights, monkeypatch):
-    import lighttrack.export.onnx as exporter
-
     def broken(*args, **kwargs):
         raise RuntimeError("unsupported operator")
 
-    monkeypatch.setattr(exporter, "export_onnx", broken)
+    monkeypatch.setattr(onnx_cache, "export_onnx", broken)
     with pytest.raises(CheckpointError, match=r"cannot export the weights .*tiny\.pt.*unsupported operator"):
         Tracker.from_weights(tiny_weights, arch=TINY)
 

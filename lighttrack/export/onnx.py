@@ -28,12 +28,15 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import numpy as np
+import onnx
+import onnxruntime as ort
 import torch
+from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
+from onnxruntime.quantization.shape_inference import quant_pre_process
 from torch import nn
 
 from lighttrack.errors import InputError
 from lighttrack.io import atomic_write_json
-
 
 TEMPLATE_FILE = "template.onnx"
 TRACK_FILE = "track.onnx"
@@ -108,8 +111,6 @@ def _export(module: nn.Module, args: tuple, path: Path, inputs: list[str], outpu
 
 
 def _check_folded(path: Path) -> None:
-    import onnx
-
     model = onnx.load(str(path))
     left = [n.name for n in model.graph.node if n.op_type == "BatchNormalization"]
     if left:
@@ -140,6 +141,8 @@ def export_onnx(
         raise InputError("an INT8 export needs calibration crops (lighttrack.tracker.quantize.calibration_feeds)")
     net = net.eval().cpu()
     outdir = Path(outdir)
+    if outdir.exists() and not outdir.is_dir():
+        raise InputError(f"the output folder {str(outdir)!r} is a file")
     outdir.mkdir(parents=True, exist_ok=True)
     template_graph, track_graph = TemplateGraph(net).eval(), TrackGraph(net).eval()
     gen = torch.Generator().manual_seed(0)
@@ -192,8 +195,6 @@ def export_onnx(
 
 def check_parity(net: nn.Module, outdir: str | os.PathLike, template_size: int = 127, search_sizes: Sequence[int] = (256, 288), batch: int = 2) -> dict[str, float]:
     """Max abs difference between ONNX Runtime and ``TrackerNet`` on random normalised inputs."""
-    import onnxruntime as ort
-
     outdir = Path(outdir)
     options = ort.SessionOptions()
     options.log_severity_level = 3
@@ -249,13 +250,6 @@ def quantize_track_graph(outdir: str | os.PathLike, calibration: Iterable[dict[s
     quantization to those operator types (e.g. ``["Conv"]`` keeps Swish and the SE gates float);
     None quantizes every type ONNX Runtime can. ``target_name`` is the file written in ``outdir``.
     """
-    try:
-        from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
-        from onnxruntime.quantization.shape_inference import quant_pre_process
-    except ImportError as err:  # pragma: no cover
-        raise InputError("INT8 export needs onnxruntime's quantization tools (pip install onnxruntime onnx)") from err
-    import onnx
-
     outdir = Path(outdir)
     feeds = list(calibration) if calibration is not None else []
     if not feeds:

@@ -13,20 +13,20 @@ import os
 import time
 from typing import Any, Sequence
 
+import cv2
 import numpy as np
 
 from lighttrack.errors import InputError
 from lighttrack.tracker.tracker import Tracker
+from lighttrack.tracker.video import to_rgb
+
 
 def _load_image(image: Any) -> np.ndarray:
     """An RGB uint8 array from a path, a PIL image or an array (arrays are taken as RGB)."""
     if isinstance(image, (str, os.PathLike)):
-        import cv2
-
         data = cv2.imread(os.fspath(image), cv2.IMREAD_UNCHANGED)
         if data is None:
             raise InputError(f"cannot read image {os.fspath(image)!r}")
-        from lighttrack.tracker.video import to_rgb
 
         return to_rgb(data)
     if isinstance(image, (list, tuple)) and image:  # multi-channel VOT frames: take the first (colour)

@@ -14,8 +14,11 @@ from pathlib import Path
 from typing import Any, Protocol, Sequence
 
 import numpy as np
+import onnxruntime as ort
+import torch
 
 from lighttrack.errors import CheckpointError, InputError
+from lighttrack.geometry import score_size
 
 TEMPLATE_GRAPH = "template.onnx"
 TRACK_GRAPH = "track.onnx"
@@ -34,8 +37,6 @@ class Backend(Protocol):
 
 def resolve_device(device: str | None) -> str:
     """'cpu', 'cuda', 'cuda:N' or 'auto' (CUDA when present, else CPU)."""
-    import torch
-
     device = (device or "cpu").lower()
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
@@ -52,8 +53,6 @@ class TorchBackend:
     name = "torch"
 
     def __init__(self, net, device: str = "cpu", threads: int | None = None) -> None:
-        import torch
-
         self.torch = torch
         self.device = torch.device(resolve_device(device))
         if threads:
@@ -87,8 +86,6 @@ def session_options(threads: int | None = None, spin: bool | None = None):
     operators; that costs a little latency on an idle machine but avoids a large slowdown when
     other processes compete for the cores (None keeps ONNX Runtime's default, spinning).
     """
-    import onnxruntime as ort
-
     options = ort.SessionOptions()
     if spin is not None:
         options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
@@ -111,10 +108,6 @@ class OnnxBackend:
     name = "onnxruntime"
 
     def __init__(self, directory: str | os.PathLike, threads: int | None = None, providers: Sequence[str] | None = None, int8: bool | None = None, spin: bool | None = False) -> None:
-        try:
-            import onnxruntime as ort
-        except ImportError as err:  # pragma: no cover - depends on the environment
-            raise InputError("ONNX Runtime is not installed: pip install onnxruntime") from err
         directory = Path(directory)
         meta_path = directory / META_FILE
         if not directory.is_dir() or not meta_path.is_file():
@@ -123,11 +116,16 @@ class OnnxBackend:
             self.meta = json.loads(meta_path.read_text())
         except ValueError as err:
             raise CheckpointError(f"{meta_path} is not valid JSON: {err}") from err
+        if not isinstance(self.meta, dict):
+            raise CheckpointError(f"{meta_path} is not a JSON object; re-export with 'lighttrack export onnx'")
         track_file = self.meta.get("track_int8") if int8 else self.meta.get("track", TRACK_GRAPH)
         if int8 and not track_file:
             raise CheckpointError(f"{str(directory)!r} holds no INT8 graph; export with 'lighttrack export onnx --int8'")
         self.int8 = bool(int8)
-        self.template_size = int(self.meta.get("template_size", 128))
+        try:
+            self.template_size = int(self.meta.get("template_size", 128))
+        except (TypeError, ValueError):
+            raise CheckpointError(f"{meta_path}: template_size must be a number, not {self.meta.get('template_size')!r}") from None
         available = ort.get_available_providers()
         if providers is None:
             providers = [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in available]
@@ -141,15 +139,33 @@ class OnnxBackend:
         self.track_inputs = [i.name for i in self.track_session.get_inputs()]
         self.search_input = self.meta.get("search_input", "x")
         self.feature_inputs = [name for name in self.track_inputs if name != self.search_input]
+        unknown = [name for name in self.feature_inputs if name not in self.template_outputs]
+        if self.search_input not in self.track_inputs or unknown or len(self.track_session.get_outputs()) != 2:
+            raise CheckpointError(
+                f"the ONNX graphs in {str(directory)!r} do not fit together as a lighttrack export: the per-frame "
+                f"graph takes {self.track_inputs} and gives {len(self.track_session.get_outputs())} outputs, the "
+                f"template graph gives {self.template_outputs}; re-export with 'lighttrack export onnx'")
+        self.directory = directory
 
     def template(self, z: np.ndarray) -> dict[str, np.ndarray]:
-        outputs = self.template_session.run(None, {self.template_session.get_inputs()[0].name: z})
+        try:
+            outputs = self.template_session.run(None, {self.template_session.get_inputs()[0].name: z})
+        except Exception as err:  # onnxruntime's own exception types: a graph of another input shape
+            raise CheckpointError(f"the template ONNX graph in {str(self.directory)!r} failed: {str(err).splitlines()[0]}") from None
         return dict(zip(self.template_outputs, outputs))
 
     def track(self, features: dict[str, np.ndarray], x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         feed = {name: features[name] for name in self.feature_inputs}
         feed[self.search_input] = x
-        cls, ltrb = self.track_session.run(None, feed)
+        try:
+            cls, ltrb = self.track_session.run(None, feed)
+        except Exception as err:  # onnxruntime's own exception types: a graph that does not take these inputs
+            raise CheckpointError(f"the per-frame ONNX graph in {str(self.directory)!r} failed: {str(err).splitlines()[0]}") from None
+        size = score_size(x.shape[-1])
+        if cls.shape != (len(x), 1, size, size) or ltrb.shape != (len(x), 4, size, size):
+            raise CheckpointError(
+                f"the per-frame ONNX graph in {str(self.directory)!r} gives scores of shape {list(cls.shape)} and boxes of "
+                f"shape {list(ltrb.shape)}; a lighttrack export gives [{len(x)}, 1, {size}, {size}] and [{len(x)}, 4, {size}, {size}]")
         return cls, ltrb
 
     def take(self, features: dict[str, np.ndarray], indices: Sequence[int]) -> dict[str, np.ndarray]:

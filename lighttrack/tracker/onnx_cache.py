@@ -29,9 +29,14 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
+import platformdirs
+
 from lighttrack.errors import CheckpointError, LightTrackError
+from lighttrack.export.onnx import export_onnx
 from lighttrack.io import atomic_write_json, file_sha256
+from lighttrack.models import load_weights
 from lighttrack.tracker.backends import META_FILE, OnnxBackend
+from lighttrack.tracker.presets import stored_preset
 
 # Bump when the exported graphs change (export/onnx.py): older entries are then rebuilt.
 EXPORT_VERSION = 1
@@ -42,7 +47,6 @@ def cache_root() -> Path:
     """The folder holding lighttrack's caches (``$LIGHTTRACK_CACHE_DIR`` or the user cache folder)."""
     if os.environ.get(CACHE_ENV):
         return Path(os.environ[CACHE_ENV]).expanduser()
-    import platformdirs
 
     return Path(platformdirs.user_cache_dir("lighttrack", appauthor=False))
 
@@ -89,10 +93,6 @@ def entry_is_valid(directory: Path, weights_sha256: str, arch: str) -> bool:
 
 def export_weights(weights: Path, arch: str, outdir: Path, weights_sha256: str) -> None:
     """Export ``weights`` into ``outdir`` (checked against PyTorch) and record the cache identity."""
-    from lighttrack.export.onnx import export_onnx
-    from lighttrack.tracker.presets import stored_preset
-    from lighttrack.models import load_weights
-
     net, data = load_weights(weights, arch)
     preset = stored_preset(data)
     try:

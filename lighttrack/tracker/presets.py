@@ -21,7 +21,10 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Mapping
 
+import yaml
+
 from lighttrack.errors import ConfigError
+from lighttrack.io import atomic_write_json, atomic_write_text
 
 CROP_MODES = ("official", "warp")
 
@@ -199,14 +202,12 @@ def load_preset(path: "str | os.PathLike") -> Preset:
     path = Path(path)
     try:
         text = path.read_text()
-    except OSError as err:
-        raise ConfigError(f"cannot read preset file {path}: {err.strerror or err}") from err
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"cannot read preset file {path}: {getattr(err, 'strerror', None) or err}") from err
     try:
         if path.suffix.lower() == ".json":
             data = json.loads(text)
         else:
-            import yaml
-
             data = yaml.safe_load(text)
     except ValueError as err:  # json.JSONDecodeError and yaml.YAMLError derive from ValueError/Exception
         raise ConfigError(f"preset file {path} is not valid: {err}") from err
@@ -248,11 +249,8 @@ def network_only(preset: Preset) -> Preset:
 
 def save_preset(preset: Preset, path: "str | os.PathLike") -> Path:
     """Write a preset as YAML or JSON (by suffix), atomically."""
-    from lighttrack.io import atomic_write_json, atomic_write_text
-
     path = Path(path)
     if path.suffix.lower() == ".json":
         return atomic_write_json(path, preset.to_dict())
-    import yaml
 
     return atomic_write_text(path, yaml.safe_dump(preset.to_dict(), sort_keys=False))

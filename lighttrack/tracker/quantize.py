@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from typing import Sequence
 
+import cv2
 import numpy as np
 
 from lighttrack.export.onnx import FEATURE_NAMES
@@ -18,8 +19,6 @@ def synthetic_clip(frames: int = 24, size: tuple[int, int] = (320, 240), seed: i
 
     Used to calibrate INT8 ranges when no real footage is given; real footage is better.
     """
-    import cv2
-
     rng = np.random.default_rng(seed)
     width, height = size
     low = rng.integers(0, 256, (height // 16 + 1, width // 16 + 1, 3), dtype=np.uint8)

@@ -16,12 +16,15 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+import cv2
 import numpy as np
 
 from lighttrack.errors import InputError
 from lighttrack.models import arch_of_weights, load_weights, weights_file
+from lighttrack.nn.checkpoint import read_checkpoint
 from lighttrack.tracker.backends import Backend, OnnxBackend, TorchBackend
 from lighttrack.tracker.crop import Cropper, fill_colour, normalize_into, search_geometry, template_side
+from lighttrack.tracker.onnx_cache import cached_onnx_backend
 from lighttrack.tracker.postprocess import Step, StepInputs, StepRates, cell_reading, choose_cell, move, result_box, sigmoid
 from lighttrack.tracker.presets import Preset, get_preset, stored_preset
 from lighttrack.tracker.presets import network_only as network_only_preset
@@ -107,6 +110,8 @@ def check_box(box: Any, image_wh: tuple[int, int] | None = None) -> np.ndarray:
         width, height = image_wh
         if b[0] >= width or b[1] >= height or b[0] + b[2] <= 0 or b[1] + b[3] <= 0:
             raise InputError(f"box {b.tolist()} lies entirely outside the {width}x{height} frame")
+        if b[2] > 10 * width or b[3] > 10 * height:  # its crop would not fit in memory
+            raise InputError(f"box {b.tolist()} is more than 10 times the size of the {width}x{height} frame")
     return b
 
 
@@ -173,8 +178,6 @@ class Tracker:
         else ``"default"``. ``spin``: see :func:`backends.session_options`.
         """
         if choose_backend(backend, device) == "onnxruntime":
-            from lighttrack.tracker.onnx_cache import cached_onnx_backend
-
             onnx_backend = cached_onnx_backend(
                 weights_file(path_or_name), arch_of_weights(path_or_name, arch),
                 lambda directory: OnnxBackend(directory, threads=threads, spin=spin))
@@ -215,8 +218,6 @@ class Tracker:
         """The frame as contiguous RGB uint8, whatever it came as (see :func:`as_rgb_frame`)."""
         frame = as_rgb_frame(frame)
         if (self.color if color is None else check_color(color)) == "bgr":
-            import cv2
-
             frame = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
         return frame
 
@@ -387,8 +388,6 @@ class CVTracker:
 def carried_preset(path_or_name: str | os.PathLike) -> Preset | None:
     """The preset a checkpoint file or a shipped model's weights carry (None: they carry none),
     read without building the network."""
-    from lighttrack.nn.checkpoint import read_checkpoint
-
     return stored_preset(read_checkpoint(weights_file(path_or_name)))
 
 
