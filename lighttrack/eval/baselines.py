@@ -22,19 +22,18 @@ import importlib
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 
 from lighttrack.errors import InputError
+from lighttrack.models import default_weights
 from lighttrack.tracker.result import TrackResult
-
 
 OPENCV_TRACKERS = ("kcf", "csrt")
 BUILTIN_TRACKERS = OPENCV_TRACKERS + ("static",)
 
 
 def _cv2_factory(name: str):
-    import cv2
-
     candidates = {
         "kcf": ("TrackerKCF_create", "TrackerKCF"),
         "csrt": ("TrackerCSRT_create", "TrackerCSRT"),
@@ -69,8 +68,6 @@ class OpenCVTracker:
         self._box = np.zeros(4)
 
     def init(self, frame: np.ndarray, box) -> None:
-        import cv2
-
         bgr = cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2BGR)
         b = np.asarray(box, dtype=np.float64)
         h, w = bgr.shape[:2]
@@ -82,8 +79,6 @@ class OpenCVTracker:
         self._box = b.copy()
 
     def update(self, frame: np.ndarray) -> TrackResult:
-        import cv2
-
         if self._tracker is None:
             raise RuntimeError("update() before init()")
         bgr = cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2BGR)
@@ -125,6 +120,7 @@ def describe_tracker(spec: str) -> str:
     s = str(spec)
     if s.lower() in BUILTIN_TRACKERS:
         return s.lower()
+    # local: a cycle - eval.peers subclasses OpenCVTracker from this module (see make_tracker)
     from lighttrack.eval.peers import is_peer_spec
 
     if is_peer_spec(s):
@@ -136,7 +132,6 @@ def describe_tracker(spec: str) -> str:
         return "checkpoint"
     if ":" in s:
         return "python"
-    from lighttrack.models import default_weights
 
     return "shipped weights" if default_weights(s.lower()) is not None else "unknown"
 
@@ -157,6 +152,8 @@ def make_tracker(spec: str, preset: Any = None, backend: str = "auto", threads: 
         return OpenCVTracker(low)
     if low == "static":
         return StaticTracker()
+    # local: a cycle - eval.peers subclasses OpenCVTracker from this module; the factory over both
+    # kinds belongs in a module above them
     from lighttrack.eval.peers import is_peer_spec, make_peer
 
     if is_peer_spec(s):  # before module:factory, which would read "nanotrack:DIR" as a module
@@ -164,6 +161,7 @@ def make_tracker(spec: str, preset: Any = None, backend: str = "auto", threads: 
     path = Path(s).expanduser()
     if path.exists():
         try:
+            # local: this module stays torch-free (StaticTracker, the OpenCV baselines)
             from lighttrack.tracker.tracker import Tracker  # type: ignore[attr-defined]
         except ImportError as err:
             raise InputError(f"cannot load LightTrack trackers here ({err})") from err
@@ -172,8 +170,7 @@ def make_tracker(spec: str, preset: Any = None, backend: str = "auto", threads: 
             return Tracker.from_onnx(path, **kwargs)
         return Tracker.from_weights(path, backend=backend, **kwargs)
     if ":" not in s:
-        from lighttrack.models import default_weights
-        from lighttrack.tracker.tracker import Tracker
+        from lighttrack.tracker.tracker import Tracker  # local: torch (this module stays torch-free)
 
         if default_weights(low) is not None:  # a registered model with shipped weights
             return Tracker.from_weights(low, backend=backend, threads=threads, network_only=network_only,

@@ -21,6 +21,7 @@ tools disagree with each other):
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
@@ -577,8 +578,6 @@ def vot_supervised_run(n_frames: int, gt_regions, init, update, bounds=None,
     Returns ``(trajectory, times)``: a list of codes or regions and per-frame seconds (0 for
     skipped frames). ``timer`` defaults to ``time.perf_counter``.
     """
-    import time
-
     timer = timer or time.perf_counter
     traj: list = [SKIPPED] * n_frames
     times = [0.0] * n_frames

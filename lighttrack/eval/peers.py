@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from lighttrack.errors import InputError
@@ -37,8 +38,6 @@ def nanotrack_files(folder: str | Path) -> tuple[Path, Path]:
 
 
 def _nano_api():
-    import cv2
-
     params = getattr(cv2, "TrackerNano_Params", None)
     create = getattr(cv2, "TrackerNano_create", None)
     if create is None:
@@ -71,8 +70,6 @@ class NanoTrackTracker(OpenCVTracker):
         self._box = np.zeros(4)
 
     def _build(self):
-        import cv2
-
         params = self._params_cls()
         params.backbone = str(self.backbone)
         params.neckhead = str(self.head)

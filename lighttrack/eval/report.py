@@ -104,6 +104,7 @@ def format_tables(tables: list[dict]) -> str:
 def plot_runs(runs: list[dict], out_dir: str | Path) -> list[Path]:
     """Success and precision plots (PNG) for one-pass runs, the success plot for GOT-10k runs and
     the EAO curve for VOT runs. Returns the files written."""
+    # local: choosing the Agg backend is process-wide, so it happens when a plot is drawn, not on import
     import matplotlib
 
     matplotlib.use("Agg", force=True)

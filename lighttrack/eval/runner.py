@@ -14,19 +14,22 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing as mp
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any, Iterable
 
+import cv2
 import numpy as np
+from tqdm import tqdm
 
 from lighttrack.errors import DataError, InputError
 from lighttrack.eval import metrics as M
 from lighttrack.eval.baselines import describe_tracker, make_tracker, result_box, tracker_is_deterministic
 from lighttrack.eval.protocols import Protocol
-from lighttrack.eval.results import ResultStore
+from lighttrack.eval.results import ResultStore, parse_numbers
 from lighttrack.io import atomic_write_json
 
 RUN_FILE = "run.json"
@@ -52,8 +55,6 @@ def gt_regions(seq) -> list:
             return [np.asarray(r, dtype=np.float64) for r in regions]
     gt_file = Path(meta["dir"]) / "groundtruth.txt" if meta.get("dir") else None
     if gt_file is not None and gt_file.is_file():
-        from lighttrack.eval.results import parse_numbers
-
         try:
             rows = [parse_numbers(line) for line in gt_file.read_text().splitlines() if line.strip()]
         except ValueError:
@@ -183,14 +184,13 @@ _WORKER: dict[str, Any] = {}
 def _worker_init(spec, preset, dataset, protocol, store_root, fmt, repetitions, threads, backend="auto", network_only=False):
     if threads:
         try:
+            # local: a worker running a torch-free baseline (KCF, CSRT, static) loads torch only here
             import torch
 
             torch.set_num_threads(threads)
         except Exception:  # torch is optional for the baselines
             pass
     try:
-        import cv2
-
         cv2.setNumThreads(1)
     except Exception:
         pass
@@ -260,8 +260,6 @@ def run_benchmark(dataset, tracker_spec: str, run_dir: str | Path, protocol: Pro
     ran, seconds, frames = [], 0.0, 0
     bar = None
     if progress and todo:
-        from tqdm import tqdm
-
         bar = tqdm(total=total_frames, unit="frame", desc=f"{protocol.name}", dynamic_ncols=True)
     try:
         if workers <= 1 or len(todo) <= 1:
@@ -277,8 +275,6 @@ def run_benchmark(dataset, tracker_spec: str, run_dir: str | Path, protocol: Pro
                 if bar is not None:
                     bar.update(n * reps)
         else:
-            import multiprocessing as mp
-
             threads = max(1, (os.cpu_count() or 1) // workers)
             with ProcessPoolExecutor(
                     max_workers=workers, mp_context=mp.get_context("spawn"), initializer=_worker_init,

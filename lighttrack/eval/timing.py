@@ -6,6 +6,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from lighttrack.tracker.video import open_source
+
 
 def time_stats(seconds: list[float]) -> dict:
     """Median, 10th and 90th percentile and mean in milliseconds, frames/s at the median, count."""
@@ -25,8 +27,6 @@ def clip_frames(source, box, count: int, resize: str | None = None) -> tuple[lis
     """``count + 1`` RGB frames of a video or image folder (the first to ``init`` on) and the
     first frame's box, scaled with the frames when ``resize`` ("WxH") is given. A clip shorter
     than that is played back and forth (ping-pong keeps the motion continuous when looped)."""
-    from lighttrack.tracker.video import open_source
-
     box = np.asarray(box, np.float64)
     reader = open_source(source)
     frames = [f for i, f in reader if f is not None and i < count + 1]

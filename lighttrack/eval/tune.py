@@ -9,11 +9,15 @@ evaluated first, so the result is never worse than it on the validation split. S
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import optuna
+import yaml
+from tqdm import tqdm
 
 from lighttrack.errors import ConfigError
 from lighttrack.eval import metrics as M
@@ -21,6 +25,7 @@ from lighttrack.eval.baselines import BUILTIN_TRACKERS, make_tracker
 from lighttrack.eval.protocols import Protocol
 from lighttrack.eval.runner import gt_withheld, image_size, track_one_pass
 from lighttrack.io import atomic_write_text
+from lighttrack.tracker.presets import get_preset
 
 SEARCH_SPACE = {
     "penalty_k": (0.0, 0.3),
@@ -90,10 +95,6 @@ def tune(tracker_spec: str, dataset, protocol: Protocol, *, split: str | None, t
     ``space``: the preset fields to search and their ranges (default :data:`SEARCH_SPACE`; see
     :func:`search_space`). Several processes given the same ``storage`` share one study.
     """
-    import optuna
-
-    from lighttrack.tracker.presets import get_preset
-
     check_split(split, dataset)
     if str(tracker_spec).lower() in BUILTIN_TRACKERS:
         raise ConfigError(f"{tracker_spec} has no penalty_k / window_influence / lr to tune; give a "
@@ -125,8 +126,6 @@ def tune(tracker_spec: str, dataset, protocol: Protocol, *, split: str | None, t
     bar = None
     callbacks = []
     if progress and remaining:
-        from tqdm import tqdm
-
         bar = tqdm(total=remaining, unit="trial", desc="tune", dynamic_ncols=True)
 
         def _cb(study, trial):
@@ -161,12 +160,6 @@ def tune(tracker_spec: str, dataset, protocol: Protocol, *, split: str | None, t
 def write_preset(result: dict, path: str | Path, name: str | None = None, dataset_info: dict | None = None) -> Path:
     """Write the tuned preset as YAML (or JSON by suffix), loadable with
     ``lighttrack.tracker.presets.get_preset(path)``; tuning metadata rides along."""
-    import json
-
-    import yaml
-
-    from lighttrack.tracker.presets import get_preset
-
     path = Path(path)
     base = get_preset(result.get("base_fields") or result["base_preset"])
     preset = base.replace(name=name or path.stem, **result["best"])

@@ -41,9 +41,11 @@ from typing import Any
 
 import numpy as np
 
+from lighttrack.data.sequence import load_image
 from lighttrack.errors import InputError
 from lighttrack.eval.baselines import make_tracker, result_box
 from lighttrack.eval.metrics import polygon_bbox
+from lighttrack.tracker.adapters import lighttrack_tracker
 
 
 def _make_tracker(tracker: Any, weights: str | None, onnx: str | None, preset: Any, **kwargs):
@@ -52,7 +54,6 @@ def _make_tracker(tracker: Any, weights: str | None, onnx: str | None, preset: A
     resolution the got10k adapter uses too)."""
     if isinstance(tracker, (str, os.PathLike)):
         return make_tracker(os.fspath(tracker), preset, **kwargs)
-    from lighttrack.tracker.adapters import lighttrack_tracker
 
     return lighttrack_tracker(tracker, weights, onnx, preset, **kwargs)
 
@@ -164,8 +165,6 @@ def _objects(new: Any) -> list:
 def frame_image(frame: Any) -> np.ndarray:
     """HxWx3 RGB pixels of a frame: a file name, a dict of channels (``color`` first), a
     vot-toolkit Frame (``filename()`` / ``image()``) or an array (taken as RGB)."""
-    from lighttrack.data.sequence import load_image
-
     if isinstance(frame, dict):
         frame = frame.get("color") if frame.get("color") is not None else next(iter(frame.values()))
     if hasattr(frame, "filename") and callable(frame.filename):
@@ -206,7 +205,7 @@ def region_to_box(region: Any) -> np.ndarray:
 def run_vot(weights: str | None = None, preset: str = "vot2019", onnx: str | None = None, **kwargs) -> None:
     """The TraX loop for the vot-toolkit (``traxpython`` protocol), via the ``vot`` helper module."""
     try:
-        import vot  # the integration helper vot.py (needs the vot-trax package)
+        import vot  # local: optional (vot-trax); the integration helper vot.py
     except ImportError as err:  # pragma: no cover - only inside the toolkit
         raise InputError("run_vot needs the vot-toolkit integration module 'vot' (vot.py) and 'pip install vot-trax'") from err
     tracker = VOTTracker(weights=weights, onnx=onnx, preset=preset, **kwargs).tracker

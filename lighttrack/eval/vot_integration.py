@@ -20,6 +20,7 @@ import argparse
 import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -27,7 +28,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from lighttrack.data.sequence import load_image
+from lighttrack.data.synthetic import synthetic_sequence
 from lighttrack.errors import InputError
+from lighttrack.eval import metrics as M
+from lighttrack.eval.results import read_trajectory
 
 # The official-layout checkpoint with random weights that the tests use (in a source checkout).
 FIXTURE = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "official_lighttrack_mobile" / "state_dict.pt"
@@ -59,8 +64,6 @@ experiments:
 
 def _sources(kind: str, count: int, frames: int):
     if kind == "davis":
-        from lighttrack.data.sequence import load_image
-
         root = davis_root()
         if root is None:
             raise InputError("--source davis needs LIGHTTRACK_DAVIS: point it at DAVIS-2016 in the folder layout (docs/data.md)")
@@ -76,8 +79,6 @@ def _sources(kind: str, count: int, frames: int):
             imgs = sorted((d / "img").glob("*.jpg"))[:frames]
             yield d.name, [load_image(p) for p in imgs], gt
     else:
-        from lighttrack.data.synthetic import synthetic_sequence
-
         for i in range(count):
             s = synthetic_sequence(seed=7, index=i, length=frames, size=(320, 240))
             gt = s.boxes.copy()
@@ -113,9 +114,6 @@ def write_workspace(ws: Path, source: str, count: int, frames: int, tracker: str
 
 
 def our_metrics(ws: Path, names):
-    from lighttrack.eval import metrics as M
-    from lighttrack.eval.results import read_trajectory
-
     items = {}
     for name in names:
         gt_poly = np.loadtxt(ws / "sequences" / name / "groundtruth.txt", delimiter=",")
@@ -136,6 +134,7 @@ def run_vot_patched(argv) -> int:
     "'list' object has no attribute 'properties'". For a single-object run we hand back the one
     object instead of the one-element list; nothing else changes.
     """
+    # local: optional dependency - the vot-toolkit, installed only in its own environment
     import vot.tracker.python as runtime_module
     from vot.utilities.cli import main as vot_main
 
@@ -168,8 +167,6 @@ def main(argv=None) -> int:
 
     ws = Path(args.workspace)
     if ws.exists():
-        import shutil
-
         shutil.rmtree(ws)
     names = write_workspace(ws, args.source, args.sequences, args.frames, args.tracker, args.preset, args.repetitions)
     print(f"workspace {ws}: {len(names)} sequences from {args.source} ({', '.join(names)}), tracker {args.tracker}")
