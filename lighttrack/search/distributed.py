@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 from typing import Callable, Sequence
 
+import torch.distributed as dist
+
 from lighttrack.arch import Arch
 from lighttrack.train.distributed import DistInfo, barrier, setup, teardown  # noqa: F401 - re-exported
 
@@ -27,7 +29,6 @@ def make_evaluator(fitness, info: DistInfo) -> Callable[[list[Arch]], list[float
     if not info.enabled:
         return fitness
 
-    import torch.distributed as dist
 
     def evaluate(archs: list[Arch]) -> list[float | None]:
         check = [_batch_hash(archs)]

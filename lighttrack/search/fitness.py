@@ -9,6 +9,7 @@ calibration pairs, fixed sequences, single-threaded or deterministic kernels).
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import time
@@ -19,7 +20,13 @@ import numpy as np
 import torch
 
 from lighttrack.arch import Arch
-from lighttrack.errors import DataError
+from lighttrack.errors import ConfigError, DataError
+from lighttrack.eval.metrics import got10k_sequence_ious, got10k_summary
+from lighttrack.io import atomic_write_json
+from lighttrack.nn.batchnorm import recalibrate
+from lighttrack.nn.net import extract
+from lighttrack.tracker.presets import preset_for_template
+from lighttrack.tracker.tracker import Tracker
 
 if TYPE_CHECKING:
     from lighttrack.tracker.presets import Preset
@@ -44,10 +51,6 @@ def score_sequences(net, sequences: Sequence, preset: "str | Preset | None" = No
 
     ``preset`` None: the default preset cropping templates at the size ``net`` trained on.
     """
-    from lighttrack.eval.metrics import got10k_sequence_ious, got10k_summary
-    from lighttrack.tracker.presets import preset_for_template
-    from lighttrack.tracker.tracker import Tracker
-
     if preset is None:
         preset = preset_for_template(getattr(net, "template_size", 128))
     seq_ious = {}
@@ -80,9 +83,6 @@ class SupernetFitness:
 
     def evaluate(self, arch: Arch) -> dict:
         """The full record for one Arch (uncached)."""
-        from lighttrack.nn.net import extract
-        from lighttrack.nn.batchnorm import recalibrate
-
         start = time.perf_counter()
         torch.manual_seed(0)
         net = extract(self.supernet, arch).to(self.device)
@@ -113,10 +113,6 @@ class FitnessCache:
         self.identity = identity or {}
         self.records: dict[str, dict] = {}
         if self.path and self.path.is_file():
-            import json
-
-            from lighttrack.errors import ConfigError
-
             data = json.loads(self.path.read_text())
             if data.get("identity") != self.identity:
                 raise ConfigError(f"fitness cache {str(self.path)!r} was made with other settings ({data.get('identity')}); use a new output folder or delete it")
@@ -141,6 +137,5 @@ class FitnessCache:
     def save(self) -> None:
         if self.path is None:
             return
-        from lighttrack.io import atomic_write_json
 
         atomic_write_json(self.path, {"identity": self.identity, "records": self.records})

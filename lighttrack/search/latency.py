@@ -28,6 +28,7 @@ architectures.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import platform
@@ -41,13 +42,20 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
+import onnxruntime as ort
 import torch
 from torch import nn
 
 from lighttrack.arch import Arch
-from lighttrack.errors import ConfigError, InputError
 from lighttrack.costs import key_to_str, space_signature, str_to_key  # noqa: F401 - re-exported for latency tables
+from lighttrack.errors import ConfigError, InputError
+from lighttrack.export.onnx import TEMPLATE_FILE, TRACK_FILE, export_onnx
+from lighttrack.io import atomic_write_json
+from lighttrack.nn.head import RegPredictor
+from lighttrack.nn.net import SuperNet, TrackerNet
+from lighttrack.profile import CostTable
 from lighttrack.space import SearchSpace
+from lighttrack.tracker.backends import session_options
 
 RUNTIMES = ("torch-cpu", "onnxruntime-cpu", "torch-cuda")
 FORMAT = "lighttrack.latency-table/1"
@@ -58,11 +66,6 @@ def check_runtime(runtime: str) -> str:
         raise ConfigError(f"unknown latency runtime {runtime!r}: use one of {', '.join(RUNTIMES)}")
     if runtime == "torch-cuda" and not torch.cuda.is_available():
         raise InputError("runtime torch-cuda requested but CUDA is not available on this machine")
-    if runtime == "onnxruntime-cpu":
-        try:
-            import onnxruntime  # noqa: F401
-        except ImportError as err:  # pragma: no cover - depends on the environment
-            raise InputError("runtime onnxruntime-cpu needs ONNX Runtime: pip install onnxruntime") from err
     return runtime
 
 
@@ -178,9 +181,6 @@ def _randn(*shape, gen) -> torch.Tensor:
 
 def op_units(space: SearchSpace, runtime: str, search_size: int = 256, template_size: int = 128, seed: int = 0) -> list[Unit]:
     """Every CostTable key of ``space`` as a module + example inputs (shapes exact)."""
-    from lighttrack.nn.head import RegPredictor
-    from lighttrack.nn.net import SuperNet
-
     onnx_graph = runtime.startswith("onnxruntime")
     supernet = SuperNet(space, template_size).eval()
     gen = torch.Generator().manual_seed(seed)
@@ -238,8 +238,6 @@ def op_units(space: SearchSpace, runtime: str, search_size: int = 256, template_
 
 
 def _onnx_bytes(module: nn.Module, inputs: tuple, dynamic: dict | None = None, names: Sequence[str] | None = None) -> bytes:
-    import io
-
     names = list(names or [f"in{i}" for i in range(len(inputs))])
     buffer = io.BytesIO()
     with warnings.catch_warnings():
@@ -250,10 +248,6 @@ def _onnx_bytes(module: nn.Module, inputs: tuple, dynamic: dict | None = None, n
 
 
 def _ort_session(model: bytes | str, threads: int):
-    import onnxruntime as ort
-
-    from lighttrack.tracker.backends import session_options
-
     return ort.InferenceSession(model, session_options(threads), providers=["CPUExecutionProvider"])
 
 
@@ -316,8 +310,6 @@ class LatencyTable:
 
     # ---------------------------------------------------------------- prediction
     def raw(self, arch: Arch) -> float:
-        from lighttrack.profile import CostTable
-
         try:
             return self.constant_ms + sum(self.entries[k] for k in CostTable.keys(arch))
         except KeyError as err:
@@ -350,8 +342,6 @@ class LatencyTable:
         }
 
     def save(self, path: str | os.PathLike) -> Path:
-        from lighttrack.io import atomic_write_json
-
         return atomic_write_json(path, self.to_dict())
 
     @classmethod
@@ -384,9 +374,7 @@ def environment(runtime: str, threads: int) -> dict:
             "cpu_count": os.cpu_count(), "python": platform.python_version(), "torch": torch.__version__, "threads": threads,
             "runtime": runtime, "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     if runtime == "onnxruntime-cpu":
-        import onnxruntime
-
-        info["onnxruntime"] = onnxruntime.__version__
+        info["onnxruntime"] = ort.__version__
     if runtime == "torch-cuda":
         info["gpu"] = torch.cuda.get_device_name()
     return info
@@ -484,8 +472,6 @@ def build_and_validate(
     both sides alike. The correction (if ``n_fit``) is fitted on the first ``n_fit`` architectures
     only; errors are reported on the held-out ``n_validate``.
     """
-    from lighttrack.nn.net import TrackerNet
-
     space = space or SearchSpace()
     check_runtime(runtime)
     clock = clock or default_clock(runtime, threads)
@@ -530,8 +516,6 @@ def end_to_end_callable(net, runtime: str, threads: int, search_size: int = 256,
     z = torch.randn(1, 3, net.template_size, net.template_size, generator=gen)
     x = torch.randn(1, 3, search_size, search_size, generator=gen)
     if runtime == "onnxruntime-cpu":
-        from lighttrack.export.onnx import TEMPLATE_FILE, TRACK_FILE, export_onnx
-
         with tempfile.TemporaryDirectory(dir=workdir, prefix=".latency-") as tmp:
             export_onnx(net, tmp, template_size=net.template_size, search_size=search_size, check=False)
             template = _ort_session(str(Path(tmp) / TEMPLATE_FILE), threads)
@@ -568,8 +552,6 @@ def measure_archs(
     clock: str | None = None,
 ) -> list[float]:
     """End-to-end per-frame latency (ms) of each Arch, measured interleaved across archs."""
-    from lighttrack.nn.net import TrackerNet
-
     check_runtime(runtime)
     clock = clock or default_clock(runtime, threads)
     fns = {}

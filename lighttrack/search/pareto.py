@@ -37,6 +37,7 @@ def plot_fronts(points: Sequence[dict], costs: Sequence[str], path: str | os.Pat
     Returns None (and writes nothing) when matplotlib is not installed.
     """
     try:
+        # local: choosing the Agg backend is process-wide, so it happens when a plot is drawn, not on import
         import matplotlib
 
         matplotlib.use("Agg")

@@ -23,17 +23,31 @@ from __future__ import annotations
 import copy
 import dataclasses
 import hashlib
+import json
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import torch
 import yaml
 
 from lighttrack import config
 from lighttrack.arch import Arch
 from lighttrack.errors import CheckpointError, ConfigError, DataError, LightTrackError
+from lighttrack.io import atomic_write_json, atomic_write_text, file_sha256
+from lighttrack.nn.batchnorm import calibration_batches
+from lighttrack.search import distributed as D
+from lighttrack.search.constraints import Costs, Limits
+from lighttrack.search.evolution import ALGORITHMS, make_algorithm, matched_random
+from lighttrack.search.fitness import FitnessCache, SupernetFitness
+from lighttrack.search.latency import LatencyTable
+from lighttrack.search.pareto import pareto_front, plot_fronts
+from lighttrack.space import SearchSpace
+from lighttrack.train.checkpoint import load_supernet
+from lighttrack.train.config import apply_override, from_dict
+from lighttrack.train.data import build_pair_dataset, open_val_sequences
 
 SPACES = ("paper", "official_code")
 
@@ -106,9 +120,6 @@ def load_search_config(path: str | os.PathLike | None, overrides: dict | None = 
 
 
 def _validate(cfg: SearchConfig) -> None:
-    from lighttrack.search.constraints import Limits
-    from lighttrack.search.evolution import ALGORITHMS
-
     if cfg.algorithm not in ALGORITHMS:
         raise ConfigError(f"config key 'algorithm' must be one of {', '.join(ALGORITHMS)}, got {cfg.algorithm!r}")
     if cfg.space is not None and cfg.space not in SPACES:
@@ -132,16 +143,11 @@ def _validate(cfg: SearchConfig) -> None:
 # ------------------------------------------------------------------------------------ pieces
 def _train_config(cfg: SearchConfig, kind: str = "supernet"):
     """A training config carrying this search's data section (for the data layer's builders)."""
-    from lighttrack.train.config import from_dict
-
     data = copy.deepcopy(cfg.data)
     return from_dict({"name": cfg.name, "seed": cfg.fitness.calibration_seed, "device": cfg.device, "model": {"kind": kind}, "data": data})
 
 
 def load_checked_supernet(cfg: SearchConfig):
-    from lighttrack.space import SearchSpace
-    from lighttrack.train.checkpoint import load_supernet
-
     if not cfg.supernet:
         raise ConfigError("no supernet checkpoint: pass --supernet PATH or set 'supernet' in the config")
     try:
@@ -163,8 +169,6 @@ def _space_text(space) -> str:
 
 
 def validation_sequences(cfg: SearchConfig) -> list:
-    from lighttrack.train.data import open_val_sequences
-
     try:
         seqs = open_val_sequences(_train_config(cfg))
     except LightTrackError as err:
@@ -185,9 +189,6 @@ def validation_sequences(cfg: SearchConfig) -> list:
 
 
 def calibration_set(cfg: SearchConfig) -> list:
-    from lighttrack.nn.batchnorm import calibration_batches
-    from lighttrack.train.data import build_pair_dataset
-
     try:
         pairs = build_pair_dataset(_train_config(cfg), seed=cfg.fitness.calibration_seed)
     except LightTrackError as err:
@@ -197,8 +198,6 @@ def calibration_set(cfg: SearchConfig) -> list:
 
 
 def _file_identity(path: str) -> dict:
-    from lighttrack.io import file_sha256
-
     return {"supernet_sha256": file_sha256(path)[:16]}
 
 
@@ -206,15 +205,6 @@ def _file_identity(path: str) -> dict:
 def run_search(cfg: SearchConfig, resume: bool = False, log: Callable[[str], None] = print,
                evaluator_factory: Callable | None = None, dry_run: bool = False) -> dict:
     """Run every constraint set's search; return the results dict (also written to disk)."""
-    import torch
-
-    from lighttrack.io import atomic_write_json, atomic_write_text
-    from lighttrack.search import distributed as D
-    from lighttrack.search.constraints import Costs, Limits
-    from lighttrack.search.evolution import make_algorithm, matched_random
-    from lighttrack.search.fitness import FitnessCache, SupernetFitness
-    from lighttrack.search.latency import LatencyTable
-
     info = D.setup(cfg.device)
     try:
         if cfg.threads:
@@ -268,8 +258,6 @@ def run_search(cfg: SearchConfig, resume: bool = False, log: Callable[[str], Non
                                      "acceptance_rate": costs.acceptance_rate(lim, cfg.seed)}
             for role, sfile, algo in runs:
                 if resume and sfile.is_file():
-                    import json
-
                     algo.load_state_dict(json.loads(sfile.read_text()))
                     log(f"[{lim.name}] {role}: resumed at generation {algo.generation} ({algo.evaluations} evaluated)")
 
@@ -311,9 +299,6 @@ def _describe_pick(arch: Arch, cache, costs) -> dict:
 
 
 def _write_outputs(cfg: SearchConfig, results: dict, cache, costs, limits, out: Path, space) -> None:
-    from lighttrack.io import atomic_write_json, atomic_write_text
-    from lighttrack.search.pareto import pareto_front, plot_fronts
-
     points = []
     for arch, record in cache.items():
         if record.get("fitness") is None:
@@ -351,8 +336,6 @@ def _write_outputs(cfg: SearchConfig, results: dict, cache, costs, limits, out: 
 
 def retrain_config(cfg: SearchConfig, arch: Arch, arch_file: Path | None = None) -> str:
     """A ``lighttrack train`` YAML for ``arch`` (validated by the training config loader)."""
-    from lighttrack.train.config import apply_override, from_dict
-
     base: dict = {}
     if cfg.retrain.base:
         path = Path(cfg.retrain.base)
