@@ -9,41 +9,56 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from collections.abc import Collection
 
+from lighttrack import __version__
 from lighttrack.errors import LightTrackError
 
-# Command modules under lighttrack.cli, in the order their help is shown.
-COMMAND_MODULES = [
-    "profile",
-    "train",
-    "data",
-    "eval", "report", "tune",
-    "track", "export",
-    "search", "latency",
-    "demo",
-]
+# The commands in the order help lists them, with their one-line help. ``lighttrack.cli.<name>``
+# implements each; only the chosen command's module is imported (it loads the layers it needs), so
+# ``lighttrack --help`` lists every command without loading any of them.
+COMMANDS = {
+    "profile": "count parameters and MACs of an architecture and time its per-frame path",
+    "train": "train a tracker, the weight-sharing supernet, or the backbone supernet (image pretraining)",
+    "data": "check, describe and cache tracking data sets",
+    "eval": "run a tracker over a benchmark and report its official metrics",
+    "report": "compare evaluated runs: table, success and precision plots (PNG), HTML page",
+    "tune": "tune the tracker's penalty_k, window influence and lr on a validation split (Optuna TPE)",
+    "track": "track objects through a video file, an image folder or a camera",
+    "export": "export a tracker network for deployment (ONNX)",
+    "search": "search the supernet for the best trackers under MACs / params / latency budgets",
+    "latency": "build and validate per-op latency lookup tables for a runtime (PyTorch CPU/CUDA, ONNX Runtime CPU)",
+    "demo": "train a small supernet, search it, retrain the winner, beat KCF/CSRT, export, track a video",
+}
+COMMAND_MODULES = list(COMMANDS)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(load: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The command line's parser. The commands named in ``load`` (all when None) get their full
+    parsers from their modules; the others appear with their one-line help only."""
     parser = argparse.ArgumentParser(
         prog="lighttrack",
         description="Find, train, evaluate and deploy lightweight single-object trackers (LightTrack).",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(f"lighttrack.cli.{name}").register(subparsers)
+    for name, summary in COMMANDS.items():
+        if load is None or name in load:
+            importlib.import_module(f"lighttrack.cli.{name}").register(subparsers)
+        else:
+            subparsers.add_parser(name, help=summary)
     return parser
 
 
-def _version() -> str:
-    from lighttrack import __version__
-
-    return __version__
+def chosen_command(argv: list[str]) -> str | None:
+    """The command named on the command line: its first argument that is not an option (the
+    top-level options, --help and --version, take no value)."""
+    return next((a for a in argv if not a.startswith("-")), None)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(load=[chosen_command(argv)])
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

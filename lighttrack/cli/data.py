@@ -4,6 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
+
+import cv2
+from tqdm import tqdm
+
+from lighttrack.cli import COMMANDS
+from lighttrack.data import open_dataset
+from lighttrack.data.cache import CacheConfig, build_cache
+from lighttrack.data.synthetic import synthetic_sequence
+from lighttrack.data.validate import check_dataset, dataset_stats, format_report, format_stats
+from lighttrack.errors import InputError
+from lighttrack.io import atomic_write_text
 
 FORMATS_HELP = ("got10k, lasot, trackingnet, otb, uav123, vot, davis, coco, vid, folder, stills, cache, "
                 "synthetic, or auto (guess from the layout)")
@@ -11,7 +23,7 @@ FORMATS_HELP = ("got10k, lasot, trackingnet, otb, uav123, vot, davis, coco, vid,
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "data", help="check, describe and cache tracking data sets",
+        "data", help=COMMANDS["data"],
         description="Read tracking data sets exactly as they unpack from their distributions "
                     "(no index files to download), check them, summarise them, and build the crop cache "
                     "that training reads.")
@@ -69,9 +81,6 @@ def register(subparsers) -> None:
 
 
 def _open(args):
-    from lighttrack.data import open_dataset
-    from lighttrack.errors import InputError
-
     root = args.root_opt or args.path
     if root is None and args.format != "synthetic":
         raise InputError("give the data set root as PATH or --root")
@@ -79,8 +88,6 @@ def _open(args):
 
 
 def _check(args) -> int:
-    from lighttrack.data.validate import check_dataset, format_report
-
     ds = _open(args)
     reports = check_dataset(ds, decode=args.decode, limit=args.limit)
     if args.json:
@@ -94,16 +101,12 @@ def _check(args) -> int:
 
 
 def _stats(args) -> int:
-    from lighttrack.data.validate import dataset_stats, format_stats
-
     stats = dataset_stats(_open(args))
     print(json.dumps(stats, indent=2) if args.json else format_stats(stats))
     return 0
 
 
 def _cache(args) -> int:
-    from lighttrack.data.cache import CacheConfig, build_cache
-
     ds = _open(args)
     cfg = CacheConfig(crop_size=args.crop_size, context_factor=args.context_factor, quality=args.quality)
     source = {"format": ds.format, "root": str(ds.root), "split": ds.split}
@@ -113,14 +116,6 @@ def _cache(args) -> int:
 
 
 def _synth(args) -> int:
-    from pathlib import Path
-
-    import cv2
-    from tqdm import tqdm
-
-    from lighttrack.data.synthetic import synthetic_sequence
-    from lighttrack.io import atomic_write_text
-
     out = Path(args.out)
     for i in tqdm(range(args.num_sequences), desc="synthesising", unit="seq"):
         seq = synthetic_sequence(args.seed, i, args.length, tuple(args.size))

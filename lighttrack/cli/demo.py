@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from lighttrack.cli import COMMANDS
+from lighttrack.demo.pipeline import STAGES, run_demo
+
 
 def register(subparsers) -> None:
-    from lighttrack.demo.pipeline import STAGES
-
     p = subparsers.add_parser(
         "demo",
-        help="train a small supernet, search it, retrain the winner, beat KCF/CSRT, export, track a video",
+        help=COMMANDS["demo"],
         description=(
             "Runs every stage of lighttrack at small scale on data shipped in the package (about 10 minutes "
             "on 2 CPU cores): supernet training, evolutionary search under a MACs limit, retraining of the "
@@ -34,8 +35,6 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from lighttrack.demo.pipeline import run_demo
-
     extra = {"use_pretrained": False} if args.no_pretrained else {}
     summary = run_demo(args.out, quick=args.quick, redo=args.redo, fresh=args.fresh, until=args.until,
                        threads=args.threads, progress=not args.no_progress, settings_overrides=args.settings, **extra)

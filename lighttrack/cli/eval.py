@@ -6,7 +6,13 @@ import json
 import re
 from pathlib import Path
 
+from lighttrack.cli import COMMANDS
+from lighttrack.data import open_dataset
 from lighttrack.errors import DataError, InputError
+from lighttrack.eval.pack import pack_results
+from lighttrack.eval.protocols import protocol_for
+from lighttrack.eval.results import ResultStore
+from lighttrack.eval.runner import RESULTS_DIR, _json_safe, evaluate_run, format_result, run_benchmark
 
 DATASET_FORMATS = ("got10k", "lasot", "trackingnet", "otb", "uav123", "vot", "davis", "coco", "vid",
                    "folder", "synthetic")
@@ -23,13 +29,6 @@ def add_dataset_args(p, split_help: str = "split to use (e.g. val, test, train; 
 
 def open_data(args):
     """Open the data set named by --dataset/--root/--split (the data package's readers)."""
-    try:
-        from lighttrack.data import open_dataset  # type: ignore[attr-defined]
-    except ImportError:
-        try:
-            from lighttrack.data.datasets import open_dataset  # type: ignore[attr-defined]
-        except ImportError as err:  # pragma: no cover - data package incomplete
-            raise DataError(f"the data readers are not available ({err})") from None
     if args.dataset != "synthetic" and not args.root:
         raise InputError(f"--root is required for --dataset {args.dataset}")
     root = str(Path(args.root).expanduser()) if args.root else None
@@ -78,7 +77,7 @@ def tracker_label(spec: str) -> str:
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "eval",
-        help="run a tracker over a benchmark and report its official metrics",
+        help=COMMANDS["eval"],
         description=(
             "Run a tracker over a benchmark, write the result files in the benchmark's own format "
             "(readable by the official toolkits and evaluation servers), resume an interrupted run, and "
@@ -117,11 +116,6 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from lighttrack.eval.pack import pack_results
-    from lighttrack.eval.protocols import protocol_for
-    from lighttrack.eval.results import ResultStore
-    from lighttrack.eval.runner import RESULTS_DIR, evaluate_run, format_result, run_benchmark
-
     if args.workers < 1:
         raise InputError("--workers must be at least 1")
     if args.results_only and not args.out:
@@ -148,8 +142,6 @@ def run(args) -> int:
     if args.pack:
         packed = pack_results(dataset, ResultStore(out / RESULTS_DIR, protocol.result_format), args.pack)
     if args.json:
-        from lighttrack.eval.runner import _json_safe
-
         doc = {"run_dir": str(out), "tracking": ran, "packed": packed, **result}
         print(json.dumps(_json_safe(doc), indent=2))
         return 0

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+from lighttrack.cli import COMMANDS
+from lighttrack.cli.track import parse_box
 from lighttrack.errors import InputError
+from lighttrack.export.onnx import META_FILE, TRACK_INT8_FILE, export_onnx, quantize_track_graph
+from lighttrack.io import atomic_write_json
+from lighttrack.models import load_weights
+from lighttrack.tracker.presets import stored_preset
+from lighttrack.tracker.quantize import calibration_feeds
+from lighttrack.tracker.video import open_source
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "export",
-        help="export a tracker network for deployment (ONNX)",
+        help=COMMANDS["export"],
         description="Export a trained tracker network for deployment.",
     )
     formats = p.add_subparsers(dest="format", metavar="FORMAT")
@@ -37,27 +46,14 @@ def register(subparsers) -> None:
 
 
 def run_onnx(args) -> int:
-    from pathlib import Path
-
-    from lighttrack.export.onnx import export_onnx
-    from lighttrack.tracker.quantize import calibration_feeds
-    from lighttrack.tracker.presets import stored_preset
-    from lighttrack.models import load_weights
-
     if args.calib and not args.calib_box:
         raise InputError("--calib needs --calib-box X,Y,W,H (the target in the first calibration frame)")
     net, data = load_weights(args.weights, args.arch)
     result = export_onnx(net, args.outdir, template_size=args.template_size, opset=args.opset, check=not args.no_check,
                          preset=stored_preset(data))
     if args.int8:
-        from lighttrack.cli.track import parse_box
-        from lighttrack.export.onnx import META_FILE, TRACK_INT8_FILE, quantize_track_graph
-        from lighttrack.io import atomic_write_json
-
         feeds = None  # a synthetic clip (real footage is better: --calib)
         if args.calib:
-            from lighttrack.tracker.video import open_source
-
             source = open_source(args.calib)
             frames = [f for i, f in source if f is not None and i < args.calib_frames]
             source.close()

@@ -6,11 +6,19 @@ import json
 import sys
 import time
 
+from lighttrack.cli import COMMANDS
+from lighttrack.errors import InputError
+from lighttrack.io import atomic_write_json
+from lighttrack.models import resolve_arch
+from lighttrack.search.latency import LatencyTable, build_and_validate, build_table, measure_archs, validate_table
+from lighttrack.space import SearchSpace
+from lighttrack.train.checkpoint import space_from_dict
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "latency",
-        help="build and validate per-op latency lookup tables for a runtime (PyTorch CPU/CUDA, ONNX Runtime CPU)",
+        help=COMMANDS["latency"],
         description=(
             "A latency table times every op of the search space alone on the target runtime (batch 1, "
             "fixed threads, warm-up, median of many runs, interleaved rounds); an architecture's latency "
@@ -53,8 +61,6 @@ def register(subparsers) -> None:
 
 
 def _space(name: str):
-    from lighttrack.space import SearchSpace
-
     return SearchSpace() if name == "paper" else SearchSpace.official_code()
 
 
@@ -67,10 +73,6 @@ def _summary(report: dict) -> dict:
 
 
 def run_build(args) -> int:
-    from lighttrack.errors import InputError
-    from lighttrack.io import atomic_write_json
-    from lighttrack.search.latency import build_and_validate, build_table
-
     if args.runs < 5 or args.rounds < 1:
         raise InputError("--runs must be >= 5 and --rounds >= 1")
     space = _space(args.space)
@@ -90,11 +92,6 @@ def run_build(args) -> int:
 
 
 def run_validate(args) -> int:
-    from lighttrack.io import atomic_write_json
-    from lighttrack.search.latency import LatencyTable, validate_table
-    from lighttrack.space import SearchSpace
-    from lighttrack.train.checkpoint import space_from_dict
-
     table = LatencyTable.load(args.table)
     space = space_from_dict(table.space) if table.space else SearchSpace()
     report = validate_table(table, space, args.archs, args.fit, args.runs, rounds=args.rounds, seed=args.seed, progress=_log)
@@ -107,9 +104,6 @@ def run_validate(args) -> int:
 
 
 def run_predict(args) -> int:
-    from lighttrack.models import resolve_arch
-    from lighttrack.search.latency import LatencyTable, measure_archs
-
     table = LatencyTable.load(args.table)
     archs = [resolve_arch(a) for a in args.archs]
     measured = measure_archs(archs, table.runtime, table.threads, search_size=table.search_size) if args.measure else [None] * len(archs)

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 
+import torch
+
+import lighttrack
+from lighttrack.cli import COMMANDS
 from lighttrack.errors import InputError
+from lighttrack.profile import profile_net
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "profile",
-        help="count parameters and MACs of an architecture and time its per-frame path",
+        help=COMMANDS["profile"],
         description=(
             "Profile one tracker of the search space. MACs follow the LightTrack paper: the per-frame "
             "search branch (search image + cached template feature), template branch excluded, "
@@ -30,11 +35,6 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    import torch
-
-    import lighttrack
-    from lighttrack.profile import profile_net
-
     if args.search_size <= 0 or args.search_size % 16:
         raise InputError(f"--search-size must be a positive multiple of 16, got {args.search_size}")
     if not args.no_latency and args.runs < 50:

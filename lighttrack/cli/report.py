@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 
+from lighttrack.cli import COMMANDS
+from lighttrack.eval.report import format_tables, make_report
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "report",
-        help="compare evaluated runs: table, success and precision plots (PNG), HTML page",
+        help=COMMANDS["report"],
         description=("Read the metrics.json of each run folder written by 'lighttrack eval', print one "
                      "comparison table per protocol, and write success / precision / normalised precision "
                      "plots (GOT-10k: success plot; VOT: EAO curve) plus report.html into --out."),
@@ -20,8 +23,6 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from lighttrack.eval.report import format_tables, make_report
-
     result = make_report(args.runs, args.out)
     if args.json:
         print(json.dumps(result, indent=2))

@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 import os
 
+from lighttrack.cli import COMMANDS
+from lighttrack.io import atomic_write_text
+from lighttrack.models import resolve_arch
+from lighttrack.search.runner import load_search_config, retrain_config, run_search
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "search",
-        help="search the supernet for the best trackers under MACs / params / latency budgets",
+        help=COMMANDS["search"],
         description=(
             "Evolutionary search (LightTrack's evolution, aging evolution or random search) over the "
             "supernet's space. Each candidate inherits the supernet weights, gets its BatchNorm "
@@ -39,18 +44,12 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from lighttrack.search.runner import load_search_config, run_search
-
     overrides = {"supernet": args.supernet, "output_dir": args.output_dir, "algorithm": args.algorithm,
                  "seed": args.seed, "device": args.device}
     if args.random_baseline:
         overrides["random_baseline"] = True
     cfg = load_search_config(args.config, overrides, args.settings)
     if args.retrain_config:
-        from lighttrack.io import atomic_write_text
-        from lighttrack.models import resolve_arch
-        from lighttrack.search.runner import retrain_config
-
         text = retrain_config(cfg, resolve_arch(args.retrain_config), None)
         if args.out:
             atomic_write_text(args.out, text)

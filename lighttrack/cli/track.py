@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
+from tqdm import tqdm
+
+from lighttrack.cli import COMMANDS
 from lighttrack.errors import CheckpointError, InputError
+from lighttrack.io import atomic_write_text
+from lighttrack.models import default_weights
+from lighttrack.tracker import Tracker
+from lighttrack.tracker.tracker import TrackResult, as_rgb_frame, check_box
+from lighttrack.tracker.video import VideoWriter, draw_results, open_source
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "track",
-        help="track objects through a video file, an image folder or a camera",
+        help=COMMANDS["track"],
         description=(
             "Track one object (or several: repeat --box) from its box in the first frame. "
             "Runs the shipped LightTrack-Mobile by default, or a checkpoint (--weights), through ONNX Runtime "
@@ -68,9 +77,6 @@ def parse_box(text: str):
 
 def build_tracker(args):
     """The tracker the arguments ask for; a clear error when no weights are given or bundled."""
-    from lighttrack.models import default_weights
-    from lighttrack.tracker import Tracker
-
     preset = args.preset
     mode = "warp" if getattr(args, "fast", False) else None
     if args.onnx:
@@ -97,14 +103,6 @@ def _box_paths(path: str, count: int) -> list[Path]:
 
 
 def run(args) -> int:
-    import sys
-
-    from tqdm import tqdm
-
-    from lighttrack.io import atomic_write_text
-    from lighttrack.tracker.tracker import TrackResult, as_rgb_frame, check_box
-    from lighttrack.tracker.video import VideoWriter, draw_results, open_source
-
     boxes = [parse_box(b) for b in args.box]
     if args.max_frames is not None and args.max_frames < 1:
         raise InputError("--max-frames must be at least 1")

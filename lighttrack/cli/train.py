@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from lighttrack.cli import COMMANDS
+from lighttrack.train import distributed
+from lighttrack.train.config import load_config
+from lighttrack.train.trainer import Trainer
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "train",
-        help="train a tracker, the weight-sharing supernet, or the backbone supernet (image pretraining)",
+        help=COMMANDS["train"],
         description=(
             "Train from a YAML experiment (configs/*.yaml). Any key can be overridden with dotted "
             "key=value pairs (YAML values), e.g. train.batch_size=8 data.train.0.pairs=1000. "
@@ -33,8 +38,6 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from lighttrack.train.config import load_config
-
     overrides = list(args.overrides)
     if args.resume and args.resume != "auto" and "=" in args.resume and not Path(args.resume).exists():
         # `train CFG --resume key=value`: argparse hands the override to --resume's optional value
@@ -44,8 +47,6 @@ def run(args) -> int:
     if args.print_config:
         print(cfg.to_yaml(), end="")
         return 0
-    from lighttrack.train import distributed
-    from lighttrack.train.trainer import Trainer
 
     try:
         trainer = Trainer(cfg, resume=args.resume)

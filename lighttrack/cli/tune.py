@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from lighttrack.cli import COMMANDS
+from lighttrack.cli.eval import _Subset, add_dataset_args, open_data, select_names
 from lighttrack.errors import ConfigError
+from lighttrack.eval.protocols import protocol_for
+from lighttrack.eval.tune import check_split, search_space, tune, write_preset
 
 
 def register(subparsers) -> None:
-    from lighttrack.cli.eval import add_dataset_args
-
     p = subparsers.add_parser(
         "tune",
-        help="tune the tracker's penalty_k, window influence and lr on a validation split (Optuna TPE)",
+        help=COMMANDS["tune"],
         description=("Search the tracker's post-processing hyperparameters (penalty_k, window_influence, lr) "
                      "with Optuna's TPE sampler (seeded) on a validation split, scoring each trial with the data "
                      "set's own protocol (one-pass AUC; GOT-10k AO), and write the best as a preset file "
@@ -35,10 +37,6 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from lighttrack.cli.eval import _Subset, open_data, select_names
-    from lighttrack.eval.protocols import protocol_for
-    from lighttrack.eval.tune import check_split, search_space, tune, write_preset
-
     space = search_space([f.strip() for f in args.tune.split(",") if f.strip()])
     check_split(args.split)
     if args.root and Path(args.root).name.lower().startswith("test"):
