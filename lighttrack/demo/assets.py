@@ -12,11 +12,13 @@ Everything here is permissively licensed (see ``lighttrack/assets/demo/ATTRIBUTI
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from lighttrack.data.clipsets import HELDOUT_STILL_SETS, HELDOUT_STILLS_DIR
-from lighttrack.models import ASSETS_DIR
+from lighttrack.models import ASSETS_DIR, default_weights
 
 DEMO_DIR = ASSETS_DIR / "demo"
 TRAIN_STILLS = ("thermal_dogs_people",)
@@ -47,8 +49,6 @@ def train_still_roots() -> list[Path]:
 
 def pretrained_weights(name: str = "lighttrack-mobile") -> Path | None:
     """The shipped weights (``lighttrack/assets/<name>.pt`` or ``$LIGHTTRACK_WEIGHTS_DIR``), if any."""
-    from lighttrack.models import default_weights
-
     return default_weights(name)
 
 
@@ -56,9 +56,6 @@ def training_stills(shared: str | Path = "../shared/data/stills", out: str | Pat
     """Copies of the shared still sets' annotation files without the shipped evaluation photos
     (the images folder is linked, not copied), so the shipped weights never train on the demo's
     held-out clips. ``configs/demo_pretrained_mobile.yaml`` reads them."""
-    import json
-    import os
-
     shared, out = Path(shared), Path(out)
     made = []
     for name in HELDOUT_STILL_SETS:

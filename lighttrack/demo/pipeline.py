@@ -24,11 +24,29 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+import cv2
+import numpy as np
+import torch
+
+import lighttrack
 from lighttrack.data.clipsets import DemoStills
 from lighttrack.demo import assets as A
-from lighttrack.demo.settings import DemoSettings
+from lighttrack.demo.report import write_report
+from lighttrack.demo.settings import FULL, QUICK, DemoSettings, demo_settings
 from lighttrack.errors import ConfigError
-from lighttrack.io import atomic_write_json
+from lighttrack.eval.protocols import protocol_for
+from lighttrack.eval.runner import evaluate_run, run_benchmark
+from lighttrack.export.onnx import export_onnx
+from lighttrack.io import atomic_write_json, atomic_write_text
+from lighttrack.nn.checkpoint import read_checkpoint
+from lighttrack.search.runner import run_search, search_config_from_dict
+from lighttrack.tracker.presets import network_only, stored_preset
+from lighttrack.tracker.refiners import refiners_for
+from lighttrack.tracker.tracker import Tracker, carried_preset
+from lighttrack.tracker.video import VideoWriter, draw_results, open_source
+from lighttrack.train.checkpoint import find_resume
+from lighttrack.train.config import from_dict
+from lighttrack.train.trainer import Trainer
 
 STAGES = ("supernet", "search", "retrain", "evaluate", "export", "track", "report")
 RETRAINED = "lighttrack-demo"  # run name of the network the demo itself found and trained
@@ -40,10 +58,6 @@ NETWORK_ONLY = "-network-only"  # suffix of a row tracked without template align
 def _network_only(weights: str):
     """The preset a weights file carries without its refiners (LightTrack's own inference); None
     when it carries none or runs no refiner."""
-    from lighttrack.tracker.presets import network_only
-    from lighttrack.tracker.refiners import refiners_for
-    from lighttrack.tracker.tracker import carried_preset
-
     preset = carried_preset(weights) if Path(weights).is_file() else None
     return network_only(preset) if preset is not None and refiners_for(preset) else None
 
@@ -97,15 +111,8 @@ class Demo:
                 shutil.rmtree(self.out / stage, ignore_errors=True)
 
     def run(self, until: str | None = None) -> dict:
-        import torch
-
         torch.set_num_threads(max(1, int(self.s.threads)))
-        try:
-            import cv2
-
-            cv2.setNumThreads(max(1, int(self.s.threads)))
-        except ImportError:  # pragma: no cover
-            pass
+        cv2.setNumThreads(max(1, int(self.s.threads)))
         self.out.mkdir(parents=True, exist_ok=True)
         self._check_settings()
         t_all = time.perf_counter()
@@ -149,10 +156,6 @@ class Demo:
 
     # ------------------------------------------------------------------ 1. supernet
     def _train(self, cfg_dict: dict) -> dict:
-        from lighttrack.train.checkpoint import find_resume
-        from lighttrack.train.config import from_dict
-        from lighttrack.train.trainer import Trainer
-
         cfg = from_dict(cfg_dict)
         resume = find_resume(cfg.out_dir)
         if resume is not None:
@@ -199,8 +202,6 @@ class Demo:
 
     # ------------------------------------------------------------------ 2. search
     def search_config(self):
-        from lighttrack.search.runner import search_config_from_dict
-
         s = self.s
         data = {
             "train": self._train_sources(),
@@ -222,8 +223,6 @@ class Demo:
         })
 
     def stage_search(self) -> dict:
-        from lighttrack.search.runner import run_search
-
         cfg = self.search_config()
         resume = (cfg.out_dir / "demo" / "state.json").is_file()
         results = run_search(cfg, resume=resume, log=lambda m: self.log("    " + m))
@@ -269,9 +268,6 @@ class Demo:
         return rows
 
     def stage_evaluate(self) -> dict:
-        from lighttrack.eval.protocols import protocol_for
-        from lighttrack.eval.runner import evaluate_run, run_benchmark
-
         dataset = self.eval_dataset()
         protocol = protocol_for("folder")
         table = {}
@@ -290,16 +286,11 @@ class Demo:
 
     # ------------------------------------------------------------------ 5. export
     def stage_export(self) -> dict:
-        import lighttrack
-        from lighttrack.export.onnx import export_onnx
-
         out = {}
         nets = [("onnx", str(self.out / "retrain" / "final.pt"))]
         w = A.pretrained_weights() if self.s.use_pretrained else None
         if w is not None:
             nets.append(("onnx_shipped", str(w)))  # the network the video is tracked with
-        from lighttrack.nn.checkpoint import read_checkpoint
-        from lighttrack.tracker.presets import stored_preset
 
         for folder, weights in nets:
             data = read_checkpoint(weights)
@@ -311,13 +302,6 @@ class Demo:
 
     # ------------------------------------------------------------------ 6. track a real clip
     def stage_track(self) -> dict:
-        import cv2
-        import numpy as np
-
-        from lighttrack.io import atomic_write_text
-        from lighttrack.tracker.tracker import Tracker
-        from lighttrack.tracker.video import VideoWriter, draw_results, open_source
-
         video = A.VIDEOS[self.s.video]
         # the best network we have: the shipped weights when present, otherwise the demo's own (ONNX)
         exports = (self.done("export") or {}).get("exports", {})
@@ -370,8 +354,6 @@ class Demo:
 
     # ------------------------------------------------------------------ 7. report
     def stage_report(self) -> dict:
-        from lighttrack.demo.report import write_report
-
         return write_report(self)
 
 
@@ -417,8 +399,6 @@ def run_demo(out: str | Path = "runs/demo", quick: bool = False, redo: list[str]
 
     ``settings_overrides`` are ``key=value`` changes of :class:`DemoSettings`, read by the same
     config system as training and search configs (:mod:`lighttrack.config`)."""
-    from lighttrack.demo.settings import FULL, QUICK, demo_settings
-
     settings = demo_settings(QUICK if quick else FULL, settings_overrides)
     if threads:
         settings = settings.replace(threads=threads)

@@ -8,6 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
+from lighttrack.eval.report import make_report
 from lighttrack.io import atomic_write_text
 
 LABELS = {
@@ -33,8 +34,6 @@ def _f(v, digits=3) -> str:
 
 
 def write_report(demo) -> dict:
-    from lighttrack.eval.report import make_report
-
     out = demo.out
     rep = out / "report"
     rep.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from lighttrack import config
+
 
 @dataclass(frozen=True)
 class DemoSettings:
@@ -99,8 +101,6 @@ MODES = {"full": FULL, "quick": QUICK}
 def demo_settings(base: DemoSettings, overrides: list[str] | tuple[str, ...] = ()) -> DemoSettings:
     """``base`` with ``key=value`` overrides, every key and type checked by the config system
     that reads training and search configs (:mod:`lighttrack.config`)."""
-    from lighttrack import config
-
     if not overrides:
         return base
     tree = dataclasses.asdict(base)

@@ -14,15 +14,15 @@ from pathlib import Path
 
 import torch
 
+from lighttrack.io import atomic_torch_save
+from lighttrack.nn.checkpoint import FORMAT, read_checkpoint, state_dict_of
+from lighttrack.tracker.presets import get_preset
 
 # Records of how a checkpoint was made that travel into the shipped file (provenance, not state).
 PROVENANCE_KEYS = ("reg_head_finetune",)
 
 
 def package(src: str | Path, dst: str | Path, fp16: bool = True, **extra) -> Path:
-    from lighttrack.io import atomic_torch_save
-    from lighttrack.nn.checkpoint import FORMAT, read_checkpoint, state_dict_of
-
     data = read_checkpoint(src)
     state = state_dict_of(data)
     out = {}
@@ -48,8 +48,6 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     extra = {}
     if a.preset:
-        from lighttrack.tracker.presets import get_preset
-
         extra["preset"] = get_preset(a.preset).to_dict()
     path = package(a.src, a.dst, fp16=not a.fp32, **extra)
     print(f"{path} ({path.stat().st_size / 1e6:.1f} MB)")

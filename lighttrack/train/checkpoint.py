@@ -26,6 +26,8 @@ import torch
 from lighttrack.errors import CheckpointError
 from lighttrack.io import atomic_torch_save
 from lighttrack.nn.checkpoint import load_state_dict_strict, read_checkpoint
+from lighttrack.nn.net import SuperNet
+from lighttrack.space import SearchSpace
 
 TRAIN_FORMAT = "lighttrack.train/1"
 SUPERNET_FORMAT = "lighttrack.supernet/1"
@@ -104,8 +106,6 @@ def space_to_dict(space) -> dict[str, Any]:
 
 
 def space_from_dict(data: dict[str, Any]):
-    from lighttrack.space import SearchSpace
-
     try:
         return SearchSpace(
             depths=tuple(int(d) for d in data["depths"]),
@@ -129,8 +129,6 @@ def save_supernet(supernet, path: str | os.PathLike, **extra: Any) -> Path:
 
 def load_supernet(path: str | os.PathLike):
     """A SuperNet with the weights of ``supernet.pt`` or of a supernet training checkpoint."""
-    from lighttrack.nn.net import SuperNet
-
     data = read_checkpoint(path)
     fmt = data.get("format")
     if fmt == SUPERNET_FORMAT:

@@ -21,6 +21,8 @@ import yaml
 from lighttrack import config
 from lighttrack.config import build
 from lighttrack.errors import ConfigError
+from lighttrack.space import SearchSpace
+from lighttrack.tracker.presets import get_preset
 
 MODEL_KINDS = ("tracker", "supernet", "backbone")
 STRATEGIES = ("uniform", "constrained", "sandwich")
@@ -69,8 +71,6 @@ class ModelConfig:
 
     def search_space(self):
         """The SearchSpace a supernet of this config spans (small spaces serve tests and demos)."""
-        from lighttrack.space import SearchSpace
-
         if self.output_positions == "paper":
             positions = SearchSpace().output_positions
         elif self.output_positions == "official_code":
@@ -255,8 +255,6 @@ def _validate(cfg: TrainConfig) -> None:
         if value <= 0:
             raise bad(key, f"must be positive, got {value}")
     if cfg.model.preset is not None:
-        from lighttrack.tracker.presets import get_preset
-
         try:
             get_preset(cfg.model.preset)
         except ConfigError as err:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 
+from lighttrack.data.datasets import open_dataset
+from lighttrack.data.pairs import PairDataset
+from lighttrack.data.sampler import PairSampler, Source
+from lighttrack.data.transforms import AugmentConfig
 from lighttrack.errors import ConfigError, DataError
+from lighttrack.train.pretrain import ImageFolder
 
 
 def _open_source(src, key: str):
-    from lighttrack.data.datasets import open_dataset
-
     try:
         return open_dataset(src.format, src.root, src.split, **dict(src.options))
     except DataError as err:
@@ -40,8 +43,6 @@ def source_pairs(cfg) -> list[int]:
 
 
 def augment_config(cfg):
-    from lighttrack.data.transforms import AugmentConfig
-
     names = {f.name for f in dataclasses.fields(AugmentConfig)}
     for key in cfg.data.augment:
         if key not in names or key in ("template_size", "search_size"):
@@ -55,9 +56,6 @@ def augment_config(cfg):
 
 def build_pair_dataset(cfg, seed: int | None = None, progress: bool = False):
     """A PairDataset over the mix in ``cfg.data.train`` (pairs per epoch, frame ranges)."""
-    from lighttrack.data.pairs import PairDataset
-    from lighttrack.data.sampler import PairSampler, Source
-
     augment = augment_config(cfg)
     counts = source_pairs(cfg)
     sources = []
@@ -77,8 +75,6 @@ def build_pair_dataset(cfg, seed: int | None = None, progress: bool = False):
 
 def build_image_dataset(cfg, seed: int | None = None):
     """The image-folder classification set of ``data.train[0]`` (format ``imagefolder``)."""
-    from lighttrack.train.pretrain import ImageFolder
-
     if len(cfg.data.train) != 1 or cfg.data.train[0].format.lower() not in ("imagefolder", "image_folder"):
         raise ConfigError("backbone pretraining (model.kind=backbone) needs exactly one data.train source with format 'imagefolder'")
     src = cfg.data.train[0]

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
+from lighttrack.errors import ConfigError
+
 
 @dataclass(frozen=True)
 class DistInfo:
@@ -37,8 +39,6 @@ class DistInfo:
 
 
 def pick_device(pref: str, local_rank: int = 0) -> torch.device:
-    from lighttrack.errors import ConfigError
-
     if pref == "auto":
         pref = "cuda" if torch.cuda.is_available() else "cpu"
     if pref.startswith("cuda"):

@@ -12,16 +12,22 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 
 import numpy as np
 import torch
 
+import lighttrack
+from lighttrack.eval import metrics as M
+from lighttrack.eval.runner import track_one_pass
+from lighttrack.models import resolve_arch
+from lighttrack.nn.net import TrackerNet
+from lighttrack.tracker.tracker import Tracker
+from lighttrack.train.config import load_config
+from lighttrack.train.data import open_val_sequences
+
 
 def score_sequences(net, sequences, preset: str = "default", max_frames: int | None = None) -> dict:
-    from lighttrack.eval import metrics as M
-    from lighttrack.eval.runner import track_one_pass
-    from lighttrack.tracker.tracker import Tracker
-
     net = net.eval()
     scores, names = [], []
     t0 = time.perf_counter()
@@ -29,8 +35,6 @@ def score_sequences(net, sequences, preset: str = "default", max_frames: int | N
     with torch.no_grad():
         for seq in sequences:
             if max_frames is not None and len(seq) > max_frames:
-                from dataclasses import replace
-
                 seq = replace(seq, frame_paths=seq.frame_paths[:max_frames], boxes=seq.boxes[:max_frames], visible=seq.visible[:max_frames])
             tracker = Tracker(net, preset=preset)
             boxes, _ = track_one_pass(tracker, seq)
@@ -60,11 +64,6 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_intermixed_args(argv)
     torch.set_num_threads(args.threads)
 
-    import lighttrack
-    from lighttrack.models import resolve_arch
-    from lighttrack.nn.net import TrackerNet
-    from lighttrack.train.config import load_config
-    from lighttrack.train.data import open_val_sequences
 
     cfg = load_config(args.config, args.overrides)
     seqs = open_val_sequences(cfg)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from lighttrack.arch import Arch
+from lighttrack.costs import cost_table
 from lighttrack.errors import ConfigError
 from lighttrack.space import SearchSpace
 
@@ -81,8 +82,6 @@ def make_sampler(space: SearchSpace, cfg, seed: int) -> PathSampler:
     """A PathSampler from a :class:`~lighttrack.train.config.SamplingConfig`."""
     accept = None
     if cfg.max_params is not None or cfg.max_macs is not None:
-        from lighttrack.costs import cost_table  # the disk-cached table search uses too
-
         accept = cost_table(space).within(cfg.max_params, cfg.max_macs)
     strategy = cfg.strategy
     return PathSampler(space, strategy, seed, accept, cfg.num_random, cfg.distill)
