@@ -59,6 +59,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from lighttrack.errors import CheckpointError, ConfigError
+from lighttrack.io import atomic_write
+from lighttrack.train import distributed as D
+from lighttrack.train.losses import iou_loss
 from lighttrack.train.teacher import STRIDE, OnnxTeacher
 
 CACHE_VERSION = 1
@@ -175,8 +178,6 @@ class TeacherTargets:
         return np.concatenate([feat.ravel(), prob.ravel(), ltrb.ravel()]).astype(np.float16)
 
     def pair(self, template: np.ndarray, search: np.ndarray) -> np.ndarray:
-        from lighttrack.io import atomic_write
-
         path = self.dir / (k := self.key(template, search))[:2] / f"{k}.npy"
         if path.is_file():
             try:
@@ -277,8 +278,6 @@ class Distiller(nn.Module):
             bce = F.binary_cross_entropy_with_logits(logits, torch.nan_to_num(prob), reduction="none")
             add("teacher_cls", self.cls_weight, (bce * mask).sum() / mask.sum().clamp_min(1))
         if self.box_weight:
-            from lighttrack.train.losses import iou_loss
-
             p = torch.nan_to_num(prob)
             weight = torch.where(mask & (p >= self.box_min_prob), p, torch.zeros_like(p))
             add("teacher_box", self.box_weight, iou_loss(ltrb.float(), torch.nan_to_num(t["ltrb"]).clamp_min(0), weight))
@@ -290,8 +289,6 @@ class Distiller(nn.Module):
         if not params:
             return
         if info.enabled:
-            from lighttrack.train import distributed as D
-
             D.allreduce_grads(params, info)
         if grad_clip is not None:
             torch.nn.utils.clip_grad_norm_(params, grad_clip)

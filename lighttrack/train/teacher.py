@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import onnx
+import onnxruntime as ort
 
 from lighttrack.errors import CheckpointError, ConfigError
 
@@ -68,10 +70,6 @@ def _dims(value_info) -> list:
 
 
 def _load_graph(path: Path):
-    try:
-        import onnx
-    except ImportError:  # pragma: no cover - onnx is a dependency of the export extra
-        raise ConfigError("distill.teacher needs the 'onnx' and 'onnxruntime' packages (pip install onnx onnxruntime)") from None
     try:
         return onnx.load(str(path))
     except Exception as err:  # onnx raises DecodeError, ValueError, ... for a file that is not a graph
@@ -144,8 +142,6 @@ class OnnxTeacher:
 
     @staticmethod
     def _session(data: bytes, path: Path, threads: int):
-        import onnxruntime as ort
-
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = max(1, int(threads))
         opts.inter_op_num_threads = 1

@@ -22,10 +22,12 @@ What a step does (spec lighttrack.md §7, nas.md §1):
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import os
 import random
+import shutil
 import sys
 import time
 import warnings
@@ -36,8 +38,11 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+from tqdm import tqdm
 
+from lighttrack.data.pairs import worker_init
 from lighttrack.errors import CheckpointError, ConfigError
+from lighttrack.nn.batchnorm import calibration_batches, recalibrate
 from lighttrack.nn.checkpoint import load_state_dict_strict
 from lighttrack.train import checkpoint as ckpt
 from lighttrack.train import distributed as D
@@ -233,8 +238,6 @@ class Trainer:
         path = ckpt.save_training_checkpoint(self.out_dir / "last.pt", self._payload())
         keep = self.cfg.checkpoint.keep
         if keep > 0:
-            import shutil
-
             step_path = self.out_dir / f"step_{self.step:08d}.pt"
             tmp = step_path.with_name(step_path.name + ".tmp")
             shutil.copyfile(path, tmp)
@@ -266,8 +269,6 @@ class Trainer:
     def recalibrate_bn(self) -> None:
         """Recompute every BN statistic of the tracker on the first training pairs of epoch 0
         (a cumulative average, not an EMA), before step 0 of a run."""
-        from lighttrack.nn.batchnorm import calibration_batches, recalibrate
-
         n, size = self.cfg.train.bn_recalibrate, self.cfg.train.batch_size
         batches = calibration_batches(self.dataset, n, size)  # the same pairs in every process and rerun
         with torch.no_grad():
@@ -357,8 +358,6 @@ class Trainer:
         The probe's steps are discarded (model, optimizer, scaler, counters and RNG restored), so
         the planned run is the same run a config with the planned length would give.
         """
-        import copy
-
         t = self.cfg.train
         saved = {
             "model": copy.deepcopy(self.model.state_dict()),
@@ -419,18 +418,12 @@ class Trainer:
         batches = EpochBatches(
             len(self.dataset), self.cfg.train.batch_size, self.steps_per_epoch, start, self.info.rank, self.info.world_size
         )
-        worker_init = None
-        if self.cfg.data.workers > 0:
-            try:
-                from lighttrack.data.pairs import worker_init
-            except ImportError:  # pragma: no cover
-                worker_init = None
         return torch.utils.data.DataLoader(
             self.dataset,
             batch_sampler=batches,
             num_workers=self.cfg.data.workers,
             pin_memory=self.device.type == "cuda",
-            worker_init_fn=worker_init,
+            worker_init_fn=worker_init if self.cfg.data.workers > 0 else None,
         )
 
     def _log(self, scalars: dict[str, float]) -> None:
@@ -442,7 +435,7 @@ class Trainer:
         if self.cfg.log.tensorboard:
             if self._writer is None:
                 try:
-                    from torch.utils.tensorboard import SummaryWriter
+                    from torch.utils.tensorboard import SummaryWriter  # optional: tensorboard is in the train extra only
 
                     self._writer = SummaryWriter(str(self.out_dir / "tb"))
                 except ImportError:
@@ -455,8 +448,6 @@ class Trainer:
 
     def fit(self) -> dict[str, Any]:
         """Train until ``total_steps``; returns a summary (and writes the run's products)."""
-        from tqdm import tqdm
-
         cfg = self.cfg
         if self.info.is_main:
             self.out_dir.mkdir(parents=True, exist_ok=True)
