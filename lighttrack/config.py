@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 import os
 import types
 import typing
@@ -60,6 +61,8 @@ def coerce(value: Any, tp: Any, key: str, item_types: Mapping[tuple, type] | Non
             return int(value)  # 6e5 written in scientific notation
     elif tp is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if not math.isfinite(value):  # YAML's .nan / .inf: a learning rate or a loss weight cannot be
+                raise ConfigError(f"config key {key!r} must be a finite number, got {value!r}")
             return float(value)
     elif tp is str:
         if isinstance(value, str):
@@ -169,6 +172,16 @@ def _index(node: list, part: str, key: str) -> int:
     return index
 
 
+def yaml_problem(err: Exception) -> str:
+    """A YAML parser's error in one line: what went wrong and where (its own text spans several
+    lines, with a caret under the spot)."""
+    mark = getattr(err, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    what = getattr(err, "problem", None) or " ".join(str(err).split())
+    context = getattr(err, "context", None)
+    return f"{context + ': ' if context else ''}{what}{where}"
+
+
 def read_yaml(path: str | os.PathLike) -> dict[str, Any]:
     """A YAML file holding a mapping (empty: {}), or a ConfigError naming the file."""
     path = Path(path)
@@ -177,7 +190,7 @@ def read_yaml(path: str | os.PathLike) -> dict[str, Any]:
     try:
         loaded = yaml.safe_load(path.read_text())
     except yaml.YAMLError as err:
-        raise ConfigError(f"config file {str(path)!r} is not valid YAML: {err}") from None
+        raise ConfigError(f"config file {str(path)!r} is not valid YAML: {yaml_problem(err)}") from None
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"config file {str(path)!r} cannot be read: {err}") from None
     if loaded is not None and not isinstance(loaded, dict):

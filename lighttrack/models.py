@@ -142,6 +142,10 @@ def build(name_or_arch: str | Arch, weights: str | os.PathLike | dict | None = N
         state = state_dict_of(data)
         if is_official_layout(state):
             state = convert_official_state_dict(state)
+        bad = next((k for k, v in state.items()
+                    if hasattr(v, "is_floating_point") and v.is_floating_point() and not v.isfinite().all()), None)
+        if bad is not None:  # a diverged training's weights track nothing, silently
+            raise CheckpointError(f"checkpoint {label} holds NaN or infinite values (first in {bad!r}): a diverged training?")
         load_state_dict_strict(net, state)
     return net.eval()
 

@@ -73,9 +73,15 @@ class OpenCVTracker:
         h, w = bgr.shape[:2]
         x0, y0 = max(0.0, b[0]), max(0.0, b[1])
         x1, y1 = min(float(w), b[0] + b[2]), min(float(h), b[1] + b[3])
+        if not (x1 > x0 and y1 > y0):
+            raise InputError(f"{self.name}: box {b.tolist()} lies outside the {w}x{h} frame")
         rect = (int(round(x0)), int(round(y0)), max(1, int(round(x1 - x0))), max(1, int(round(y1 - y0))))
         self._tracker = self._create()
-        self._tracker.init(bgr, rect)
+        try:
+            self._tracker.init(bgr, rect)
+        except cv2.error as err:  # OpenCV's assertions, e.g. a box it cannot start from
+            raise InputError(f"{self.name} cannot start from box {b.tolist()} in the {w}x{h} frame: "
+                             f"{str(err).strip().splitlines()[-1]}") from None
         self._box = b.copy()
 
     def update(self, frame: np.ndarray) -> TrackResult:

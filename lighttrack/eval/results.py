@@ -54,7 +54,7 @@ def _numeric_lines(path: str | Path):
     path = Path(path)
     if not path.is_file():
         raise InputError(f"result file not found: {path}")
-    for i, line in enumerate(path.read_text().splitlines(), 1):
+    for i, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
         if not line.strip():
             continue
         try:
@@ -86,7 +86,10 @@ def read_times(path: str | Path) -> np.ndarray | None:
     path = Path(path)
     if not path.is_file():
         return None
-    rows = [parse_numbers(line) for line in path.read_text().splitlines() if line.strip()]
+    try:
+        rows = [parse_numbers(line) for line in path.read_text(errors="replace").splitlines() if line.strip()]
+    except ValueError:  # a damaged time file: the times are unknown, the boxes still count
+        return None
     if not rows:
         return None
     try:
@@ -163,7 +166,7 @@ class ResultStore:
         for p in paths:
             if not p.is_file():
                 return False
-            if sum(1 for line in p.read_text().splitlines() if line.strip()) != n_frames:
+            if sum(1 for line in p.read_text(errors="replace").splitlines() if line.strip()) != n_frames:
                 return False
         return True
 

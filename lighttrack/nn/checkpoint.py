@@ -67,6 +67,8 @@ def load_state_dict_strict(net: torch.nn.Module, state_dict: dict[str, torch.Ten
             if key.endswith("num_batches_tracked"):
                 continue
             raise CheckpointError(f"checkpoint does not match this architecture: missing key {key!r} (shape {_shape(value)})")
+        if not isinstance(state_dict[key], torch.Tensor):
+            raise CheckpointError(f"checkpoint entry {key!r} is a {type(state_dict[key]).__name__}, not a tensor")
         if tuple(state_dict[key].shape) != tuple(value.shape):
             raise CheckpointError(
                 f"checkpoint does not match this architecture: key {key!r} has shape {_shape(state_dict[key])} "

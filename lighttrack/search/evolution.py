@@ -390,12 +390,27 @@ def make_algorithm(name: str, space: SearchSpace, accept: Accept | None = None, 
     """Build an algorithm by name from plain settings (unknown keys are an error)."""
     if name not in ALGORITHMS:
         raise ConfigError(f"unknown search algorithm {name!r}: use one of {', '.join(ALGORITHMS)}")
-    cls, config_cls = ALGORITHMS[name]
-    known = set(config_cls.__dataclass_fields__)
-    unknown = set(settings) - known
+    cls, _ = ALGORITHMS[name]
+    return cls(space, accept, seed, algorithm_config(name, settings))
+
+
+def algorithm_config(name: str, settings: dict) -> Any:
+    """The algorithm's settings checked: known keys, numbers of the right type, then its own ranges."""
+    if name not in ALGORITHMS:
+        raise ConfigError(f"unknown search algorithm {name!r}: use one of {', '.join(ALGORITHMS)}")
+    config_cls = ALGORITHMS[name][1]
+    if not isinstance(settings, dict):
+        raise ConfigError(f"search algorithm {name!r}: settings must be a mapping, got {settings!r}")
+    fields = config_cls.__dataclass_fields__
+    unknown = set(settings) - set(fields)
     if unknown:
-        raise ConfigError(f"search algorithm {name!r}: unknown setting(s) {sorted(unknown)}; known: {sorted(known)}")
-    return cls(space, accept, seed, config_cls(**settings))
+        raise ConfigError(f"search algorithm {name!r}: unknown setting(s) {sorted(unknown)}; known: {sorted(fields)}")
+    for key, value in settings.items():
+        wanted = fields[key].type if isinstance(fields[key].type, str) else fields[key].type.__name__
+        ok = (isinstance(value, int) if wanted == "int" else isinstance(value, (int, float)) and math.isfinite(value))
+        if isinstance(value, bool) or not ok:
+            raise ConfigError(f"search algorithm {name!r}: setting {key!r} must be {wanted}, got {value!r}")
+    return config_cls(**settings)
 
 
 def matched_random(algorithm: SearchAlgorithm, seed: int | None = None) -> RandomSearch:

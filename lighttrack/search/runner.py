@@ -40,7 +40,7 @@ from lighttrack.io import atomic_write_json, atomic_write_text, file_sha256
 from lighttrack.nn.batchnorm import calibration_batches
 from lighttrack.search import distributed as D
 from lighttrack.search.constraints import Costs, Limits
-from lighttrack.search.evolution import ALGORITHMS, make_algorithm, matched_random
+from lighttrack.search.evolution import ALGORITHMS, algorithm_config, make_algorithm, matched_random
 from lighttrack.search.fitness import FitnessCache, SupernetFitness
 from lighttrack.search.latency import LatencyTable
 from lighttrack.search.pareto import pareto_front, plot_fronts
@@ -122,6 +122,7 @@ def load_search_config(path: str | os.PathLike | None, overrides: dict | None = 
 def _validate(cfg: SearchConfig) -> None:
     if cfg.algorithm not in ALGORITHMS:
         raise ConfigError(f"config key 'algorithm' must be one of {', '.join(ALGORITHMS)}, got {cfg.algorithm!r}")
+    algorithm_config(cfg.algorithm, cfg.settings)  # the settings' checks, before the supernet is read
     if cfg.space is not None and cfg.space not in SPACES:
         raise ConfigError(f"config key 'space' must be one of {', '.join(SPACES)} or null, got {cfg.space!r}")
     if not cfg.constraints:

@@ -23,6 +23,7 @@ from typing import Any, Mapping
 
 import yaml
 
+from lighttrack.config import yaml_problem
 from lighttrack.errors import ConfigError
 from lighttrack.io import atomic_write_json, atomic_write_text
 
@@ -211,8 +212,8 @@ def load_preset(path: "str | os.PathLike") -> Preset:
             data = yaml.safe_load(text)
     except ValueError as err:  # json.JSONDecodeError and yaml.YAMLError derive from ValueError/Exception
         raise ConfigError(f"preset file {path} is not valid: {err}") from err
-    except Exception as err:  # yaml.YAMLError
-        raise ConfigError(f"preset file {path} is not valid: {err}") from err
+    except Exception as err:  # yaml.YAMLError and what else the parser raises
+        raise ConfigError(f"preset file {path} is not valid: {yaml_problem(err)}") from err
     if not isinstance(data, Mapping):
         raise ConfigError(f"preset file {path} must hold a mapping of preset fields")
     if isinstance(data.get("preset"), Mapping):  # tolerate {"preset": {...}, other metadata}

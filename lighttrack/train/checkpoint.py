@@ -132,11 +132,16 @@ def load_supernet(path: str | os.PathLike):
     data = read_checkpoint(path)
     fmt = data.get("format")
     if fmt == SUPERNET_FORMAT:
-        space, state, template_size = data["space"], data["state_dict"], data.get("template_size", 128)
+        keys = ("space", "state_dict")
     elif fmt == TRAIN_FORMAT and data.get("kind") == "supernet":
-        space, state, template_size = data["space"], data["model"], data.get("template_size", 128)
+        keys = ("space", "model")
     else:
         raise CheckpointError(f"{str(path)!r} is not a supernet checkpoint (format {fmt!r}, kind {data.get('kind')!r})")
+    missing = [k for k in keys if k not in data]
+    if missing or not isinstance(data[keys[1]], dict):
+        raise CheckpointError(f"supernet checkpoint {str(path)!r} has no {' or '.join(missing or [keys[1]])} entry "
+                              "it can be read from (damaged, or written by another tool?)")
+    space, state, template_size = data[keys[0]], data[keys[1]], data.get("template_size", 128)
     net = SuperNet(space_from_dict(space), template_size=int(template_size))
     load_state_dict_strict(net, state)
     return net.eval()

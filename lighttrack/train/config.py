@@ -254,6 +254,10 @@ def _validate(cfg: TrainConfig) -> None:
     for key, value in (("train.lr", cfg.train.lr), ("train.lr_end", cfg.train.lr_end), ("train.warmup_lr", cfg.train.warmup_lr)):
         if value <= 0:
             raise bad(key, f"must be positive, got {value}")
+    if cfg.data.workers < 0:
+        raise bad("data.workers", f"must be 0 (load in the training process) or more, got {cfg.data.workers}")
+    if cfg.threads is not None and cfg.threads < 0:
+        raise bad("threads", f"must be 0 (the default) or more, got {cfg.threads}")
     if cfg.model.preset is not None:
         try:
             get_preset(cfg.model.preset)
