@@ -52,16 +52,10 @@ def calibration_crops(onnx_dir: Path, preset, clips: int, frames: int) -> list:
 
 
 def variant_folder(root: Path, fp32_dir: Path, name: str, feeds, op_types) -> Path:
-    from lighttrack.export.onnx import META_FILE, TRACK_INT8_FILE, quantize_track_graph
+    from lighttrack.export.onnx import add_int8_graph, copy_export
 
-    folder = root / name
-    folder.mkdir()
-    for item in fp32_dir.glob("*.onnx"):
-        shutil.copy(item, folder / item.name)
-    quantize_track_graph(folder, feeds, op_types=op_types)
-    meta = json.loads((fp32_dir / META_FILE).read_text())
-    meta["track_int8"] = TRACK_INT8_FILE
-    (folder / META_FILE).write_text(json.dumps(meta))
+    folder = copy_export(fp32_dir, root / name)
+    add_int8_graph(folder, feeds, op_types=op_types)
     return folder
 
 

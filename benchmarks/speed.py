@@ -79,6 +79,21 @@ def cpu_flags() -> list[str]:
     return [f for f in wanted if f in line.split()]
 
 
+def flags_bound_gmacs(threads: int) -> dict:
+    """An upper bound on fp32 multiply-adds per second read from the CPU's flags and clock: vector
+    lanes (16 with AVX-512, 8 with AVX2) x 2 FMA pipes x the nominal clock x the cores used. Some
+    CPUs run 512-bit FMAs as two 256-bit halves, which halves it; the measured SGEMM says which."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+        mhz = max(float(line.split(":", 1)[1]) for line in text.splitlines() if line.startswith("cpu MHz"))
+    except (OSError, ValueError):
+        return {}
+    flags = cpu_flags()
+    lanes = 16 if "avx512f" in flags else 8 if "avx2" in flags else 4
+    return {"mhz": mhz, "fp32_lanes": lanes, "fma_pipes_assumed": 2, "cores": threads,
+            "gmacs": round(mhz / 1000.0 * lanes * 2 * threads, 1)}
+
+
 def cpu_name() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -133,23 +148,6 @@ class OpenCVRunner:
         return {"end_to_end": time_stats(self.e2e)}
 
 
-def int8_folder(root: Path, onnx_dir: Path, name: str, feeds, op_types) -> Path:
-    """An export folder whose INT8 graph is quantized with ``op_types`` (None: every type)."""
-    import shutil
-
-    from lighttrack.export.onnx import META_FILE, TRACK_INT8_FILE, quantize_track_graph
-
-    folder = root / name
-    folder.mkdir()
-    for item in onnx_dir.glob("*.onnx"):
-        shutil.copy(item, folder / item.name)
-    quantize_track_graph(folder, feeds, op_types=op_types)
-    meta = json.loads((onnx_dir / META_FILE).read_text())
-    meta["track_int8"] = TRACK_INT8_FILE
-    (folder / META_FILE).write_text(json.dumps(meta))
-    return folder
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--frames", type=int, default=200, help="timed frames per tracker (default 200)")
@@ -170,6 +168,7 @@ def main(argv=None) -> int:
 
     import torch
 
+    from lighttrack.export.onnx import add_int8_graph, copy_export
     from lighttrack.tracker.quantize import calibration_feeds
     from lighttrack.profile import profile_net
     from lighttrack.tracker.onnx_cache import cache_root
@@ -199,7 +198,8 @@ def main(argv=None) -> int:
             export_onnx(net, onnx_dir, check=False)
             feeds = calibration_feeds(onnx_dir, frames[:30], box, presets=("default", preset))
             for name, ops in (("int8_all", None), ("int8_conv", ["Conv"])):
-                folder = int8_folder(Path(tmp), onnx_dir, name, feeds, ops)
+                folder = copy_export(onnx_dir, Path(tmp) / name)
+                add_int8_graph(folder, feeds, op_types=ops)
                 runners.append(LightTrackRunner(f"lighttrack_onnxruntime_{name}", Tracker.from_onnx(folder, preset=preset, threads=args.threads, int8=True), frames, box))
         if not args.no_opencv:
             runners.append(OpenCVRunner("opencv_kcf", cv2.TrackerKCF_create, frames, box))
@@ -251,6 +251,7 @@ def main(argv=None) -> int:
         "arithmetic_limit": {
             "network_macs": profile.macs,
             "peak_fp32_gmacs_measured_sgemm": round(peak, 1),
+            "peak_fp32_gmacs_from_flags_upper_bound": flags_bound_gmacs(threads),
             "network_only_ms": net_ms,
             "network_gmacs_achieved": round(profile.macs / (net_ms / 1000.0) / 1e9, 1),
             "time_at_peak_ms": round(profile.macs / (peak * 1e9) * 1000.0, 2),

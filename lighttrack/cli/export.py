@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from lighttrack.cli import COMMANDS
 from lighttrack.cli.track import parse_box
 from lighttrack.errors import InputError
-from lighttrack.export.onnx import META_FILE, TRACK_INT8_FILE, export_onnx, quantize_track_graph
-from lighttrack.io import atomic_write_json
+from lighttrack.export.onnx import TRACK_INT8_FILE, add_int8_graph, export_onnx
 from lighttrack.models import load_weights
 from lighttrack.tracker.presets import stored_preset
 from lighttrack.tracker.quantize import calibration_feeds
@@ -58,11 +56,7 @@ def run_onnx(args) -> int:
             frames = [f for i, f in source if f is not None and i < args.calib_frames]
             source.close()
             feeds = calibration_feeds(args.outdir, frames, parse_box(args.calib_box))
-        result.files[TRACK_INT8_FILE] = quantize_track_graph(args.outdir, feeds if feeds is not None else calibration_feeds(args.outdir))
-        meta_path = Path(args.outdir) / META_FILE
-        meta = json.loads(meta_path.read_text())
-        meta["track_int8"] = TRACK_INT8_FILE
-        atomic_write_json(meta_path, meta)
+        result.files[TRACK_INT8_FILE] = add_int8_graph(args.outdir, feeds if feeds is not None else calibration_feeds(args.outdir))
     report = {"outdir": str(result.directory), "files": sorted(p.name for p in result.files.values()), "parity_max_abs_diff": result.parity}
     print(json.dumps(report, indent=2))
     return 0

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from lighttrack.errors import InputError
-from lighttrack.eval.baselines import OpenCVTracker
+from lighttrack.eval.opencv import OpenCVTracker
 
 NANOTRACK_PREFIX = "nanotrack:"
 NANOTRACK_V2_FILES = ("nanotrack_backbone_sim.onnx", "nanotrack_head_sim.onnx")

@@ -20,7 +20,9 @@ number of targets.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import tempfile
 import warnings
 from dataclasses import dataclass, field
@@ -31,7 +33,12 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import torch
-from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
+from onnxruntime.quantization import (
+    CalibrationMethod,
+    QuantFormat,
+    QuantType,
+    quantize_static,
+)
 from onnxruntime.quantization.shape_inference import quant_pre_process
 from torch import nn
 
@@ -185,9 +192,7 @@ def export_onnx(
     if check:
         result.parity = check_parity(net, outdir, template_size=template_size)
     if int8:
-        result.files[TRACK_INT8_FILE] = quantize_track_graph(outdir, calibration)
-        meta["track_int8"] = TRACK_INT8_FILE
-        atomic_write_json(outdir / META_FILE, meta)
+        result.files[TRACK_INT8_FILE] = add_int8_graph(outdir, calibration)
     elif (outdir / TRACK_INT8_FILE).exists():
         (outdir / TRACK_INT8_FILE).unlink()  # a stale INT8 graph from an older export
     return result
@@ -274,3 +279,24 @@ def quantize_track_graph(outdir: str | os.PathLike, calibration: Iterable[dict[s
         )
         os.replace(target, outdir / target_name)
     return outdir / target_name
+
+
+def add_int8_graph(outdir: str | os.PathLike, calibration: Iterable[dict[str, np.ndarray]],
+                   op_types: Sequence[str] | None = None) -> Path:
+    """Quantize an export's per-frame graph (:func:`quantize_track_graph`) and record the INT8
+    graph in its ``lighttrack.json``, so ``Tracker.from_onnx(outdir, int8=True)`` finds it."""
+    path = quantize_track_graph(outdir, calibration, op_types=op_types)
+    meta_path = Path(outdir) / META_FILE
+    meta = json.loads(meta_path.read_text())
+    meta["track_int8"] = path.name
+    atomic_write_json(meta_path, meta)
+    return path
+
+
+def copy_export(source: str | os.PathLike, target: str | os.PathLike) -> Path:
+    """A copy of an export folder's graphs and metadata (e.g. to quantize it another way)."""
+    source, target = Path(source), Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    for item in [*source.glob("*.onnx"), source / META_FILE]:
+        shutil.copy(item, target / item.name)
+    return target
