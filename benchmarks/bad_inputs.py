@@ -132,13 +132,23 @@ def make_frames(folder: Path, n: int = 5, name=lambda i: f"{i + 1:08d}.jpg", ext
 
 # Each layout: a function (root, gt_text, frame_hook) -> (format, root, split). frame_hook(folder,
 # names) may damage the frames after they are written.
-def layout_folder(root: Path, gt, hook=None):
-    base = root / "clips"
-    make_frames(base / "walk" / "img", name=lambda i: f"{i:04d}.jpg")
-    write(base / "walk" / "groundtruth.txt", gt)
-    if hook:
-        hook(base / "walk" / "img")
-    return "folder", base, None
+def _one_clip_layout(fmt: str, base_name: str, img: str, gt_file: str, name, split=None):
+    """A layout of one clip: its frames in ``img`` and its boxes in ``gt_file``, under ``base_name``."""
+    def build(root: Path, gt, hook=None):
+        base = root / base_name
+        make_frames(base / img, name=name)
+        write(base / gt_file, gt)
+        if hook:
+            hook(base / img)
+        return fmt, base, split
+    return build
+
+
+layout_folder = _one_clip_layout("folder", "clips", "walk/img", "walk/groundtruth.txt", lambda i: f"{i:04d}.jpg")
+layout_otb = _one_clip_layout("otb", "OTB100", "Toy/img", "Toy/groundtruth_rect.txt", lambda i: f"{i + 1:04d}.jpg")
+layout_uav123 = _one_clip_layout("uav123", "UAV123", "data_seq/UAV123/toy", "anno/UAV123/toy.txt", lambda i: f"{i + 1:06d}.jpg")
+layout_trackingnet = _one_clip_layout("trackingnet", "TrackingNet", "TRAIN_0/frames/vidA", "TRAIN_0/anno/vidA.txt",
+                                      lambda i: f"{i}.jpg", "TRAIN_0")
 
 
 def layout_realvideo(root: Path, gt, hook=None):
@@ -150,24 +160,6 @@ def layout_realvideo(root: Path, gt, hook=None):
     if hook:
         hook(seq / "img")
     return "realvideo", base, None
-
-
-def layout_otb(root: Path, gt, hook=None):
-    base = root / "OTB100"
-    make_frames(base / "Toy" / "img", name=lambda i: f"{i + 1:04d}.jpg")
-    write(base / "Toy" / "groundtruth_rect.txt", gt)
-    if hook:
-        hook(base / "Toy" / "img")
-    return "otb", base, None
-
-
-def layout_uav123(root: Path, gt, hook=None):
-    base = root / "UAV123"
-    make_frames(base / "data_seq" / "UAV123" / "toy", name=lambda i: f"{i + 1:06d}.jpg")
-    write(base / "anno" / "UAV123" / "toy.txt", gt)
-    if hook:
-        hook(base / "data_seq" / "UAV123" / "toy")
-    return "uav123", base, None
 
 
 def layout_got10k(root: Path, gt, hook=None, labels: str = "0\n0\n0\n0\n0\n"):
@@ -194,15 +186,6 @@ def layout_lasot(root: Path, gt, hook=None, flags: str = "0,0,0,0,0"):
     if hook:
         hook(seq / "img")
     return "lasot", base, None
-
-
-def layout_trackingnet(root: Path, gt, hook=None):
-    base = root / "TrackingNet"
-    make_frames(base / "TRAIN_0" / "frames" / "vidA", name=lambda i: f"{i}.jpg")
-    write(base / "TRAIN_0" / "anno" / "vidA.txt", gt)
-    if hook:
-        hook(base / "TRAIN_0" / "frames" / "vidA")
-    return "trackingnet", base, "TRAIN_0"
 
 
 def layout_vot(root: Path, gt, hook=None, tags: str = "0\n0\n0\n0\n0\n"):

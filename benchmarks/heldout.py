@@ -21,12 +21,12 @@ clips are only for reporting.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
 
 from lighttrack.data.clipsets import DemoStills, synthetic_clips, validation_clips
+from lighttrack.io import report_json
 
 
 def parse_tracker(text: str) -> tuple[str, str, str]:
@@ -105,11 +105,7 @@ def main(argv=None) -> int:
             print(f"{split:20s} {name:24s} AUC {summary.get('auc', float('nan')):.3f} "
                   f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
         result["splits"][split] = {"clips": len(dataset), "camera": camera, "trackers": table}
-    text = json.dumps(result, indent=1)
-    print(text)
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(text + "\n")
+    report_json(result, args.out)
     return 0
 
 

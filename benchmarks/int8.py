@@ -30,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from lighttrack.io import report_json
+
 VARIANTS = {"int8_all": None, "int8_conv": ["Conv"]}
 
 
@@ -114,8 +116,8 @@ def main(argv=None) -> int:
     from lighttrack.eval.protocols import protocol_for
     from lighttrack.eval.runner import evaluate_run, run_benchmark
     from lighttrack.export.onnx import export_onnx
-    from lighttrack.tracker.presets import get_preset, stored_preset
     from lighttrack.models import load_weights
+    from lighttrack.tracker.presets import get_preset, stored_preset
     from lighttrack.tracker.tracker import Tracker
 
     cv2.setNumThreads(1)
@@ -170,11 +172,7 @@ def main(argv=None) -> int:
     fp32_ms = report["network_only_ms"]["fp32"]
     report["int8_network_speedup"] = {name: round(fp32_ms / report["network_only_ms"][name], 2) for name in VARIANTS}
     report["loadavg_after"] = [round(v, 2) for v in os.getloadavg()]
-    text = json.dumps(report, indent=1)
-    print(text)
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(text + "\n")
+    report_json(report, args.out)
     return 0
 
 

@@ -37,6 +37,8 @@ import sys
 import time
 from pathlib import Path
 
+from lighttrack.io import atomic_write_text, report_json
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_NANOTRACK = REPO.parent / "shared" / "peers" / "nanotrack" / "v2"
 
@@ -123,12 +125,9 @@ def main(argv=None) -> int:
     except LightTrackError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    text = json.dumps(result, indent=1)
-    print(text)
-    for path, obj in ((args.out, result), (args.per_clip, per_clip)):
-        if path:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            Path(path).write_text(json.dumps(obj, indent=1) + "\n")
+    report_json(result, args.out)
+    if args.per_clip:
+        atomic_write_text(args.per_clip, json.dumps(per_clip, indent=1) + "\n")
     return 0
 
 
@@ -140,7 +139,12 @@ def run(args) -> tuple[dict, dict]:
     from lighttrack.eval.baselines import describe_tracker
     from lighttrack.eval.protocols import protocol_for
     from lighttrack.eval.results import ResultStore
-    from lighttrack.eval.runner import RESULTS_DIR, evaluate_results, evaluate_run, run_benchmark
+    from lighttrack.eval.runner import (
+        RESULTS_DIR,
+        evaluate_results,
+        evaluate_run,
+        run_benchmark,
+    )
 
     names = [n.strip() for n in args.trackers.split(",") if n.strip()]
     unknown = [n for n in names if n not in TRACKERS]

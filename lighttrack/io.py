@@ -43,6 +43,15 @@ def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:
     return atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=False) + "\n")
 
 
+def report_json(obj: Any, out: str | os.PathLike | None = None) -> str:
+    """A benchmark's JSON report: printed to stdout and, with ``out``, written there atomically."""
+    text = json.dumps(obj, indent=1)
+    print(text)
+    if out:
+        atomic_write_text(out, text + "\n")
+    return text
+
+
 def atomic_torch_save(path: str | os.PathLike, obj: Any) -> Path:
     import torch  # on first use: io is a foundation of `import lighttrack`, which stays torch-free
 
