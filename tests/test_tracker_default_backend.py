@@ -224,3 +224,31 @@ def test_a_run_folder_refuses_another_preset_under_the_same_name(cache, tmp_path
     renamed = Tracker(base.backend, preset=base.preset.replace(lr=0.1))  # same name, other rates
     with pytest.raises(InputError, match="tracker_preset"):
         run_benchmark(data, "lighttrack-mobile", tmp_path / "run", protocol_for("synthetic"), progress=False, tracker=renamed)
+
+
+BLOCK_ONNX = """
+import sys
+sys.modules['onnxruntime'] = None  # as if not installed: importing it fails, find_spec says None
+sys.modules['onnx'] = None
+"""
+
+
+def test_without_onnx_runtime_the_tracker_falls_back_with_one_line(tmp_path, frames):
+    """ONNX Runtime really missing (its import fails): PyTorch tracks, after one line of notice."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for i, f in enumerate(frames[:4]):
+        cv2.imwrite(str(folder / f"{i:04d}.png"), cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
+    code = BLOCK_ONNX + f"""
+from lighttrack.cli import main
+raise SystemExit(main(['track', {str(folder)!r}, '--box', '150,113,20,14', '--boxes', {str(tmp_path / 'b.txt')!r}, '--no-progress']))
+"""
+    env = {"LIGHTTRACK_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    notes = [line for line in done.stderr.splitlines() if "ONNX Runtime is not installed" in line]
+    assert len(notes) == 1 and "Traceback" not in done.stderr
+    assert len((tmp_path / "b.txt").read_text().splitlines()) == 4

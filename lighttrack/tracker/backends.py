@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, Protocol, Sequence
 
 import numpy as np
-import onnxruntime as ort
 import torch
 
 from lighttrack.errors import CheckpointError, InputError
@@ -78,6 +77,17 @@ class TorchBackend:
         return features.index_select(0, index)
 
 
+def _onnxruntime():
+    """ONNX Runtime, imported when an ONNX backend is made: a core dependency, but the tracker
+    falls back to PyTorch where it is missing (``tracker.choose_backend``), so this module must
+    import without it."""
+    try:
+        import onnxruntime  # local: optional at run time (see the docstring)
+    except ImportError as err:
+        raise InputError("ONNX Runtime is not installed: pip install onnxruntime (or use the torch backend)") from err
+    return onnxruntime
+
+
 def session_options(threads: int | None = None, spin: bool | None = None):
     """ONNX Runtime options tuned for low-latency single-stream tracking on a small CPU.
 
@@ -86,6 +96,7 @@ def session_options(threads: int | None = None, spin: bool | None = None):
     operators; that costs a little latency on an idle machine but avoids a large slowdown when
     other processes compete for the cores (None keeps ONNX Runtime's default, spinning).
     """
+    ort = _onnxruntime()
     options = ort.SessionOptions()
     if spin is not None:
         options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
@@ -126,6 +137,7 @@ class OnnxBackend:
             self.template_size = int(self.meta.get("template_size", 128))
         except (TypeError, ValueError):
             raise CheckpointError(f"{meta_path}: template_size must be a number, not {self.meta.get('template_size')!r}") from None
+        ort = _onnxruntime()
         available = ort.get_available_providers()
         if providers is None:
             providers = [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in available]

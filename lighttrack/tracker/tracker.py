@@ -24,7 +24,6 @@ from lighttrack.models import arch_of_weights, load_weights, weights_file
 from lighttrack.nn.checkpoint import read_checkpoint
 from lighttrack.tracker.backends import Backend, OnnxBackend, TorchBackend
 from lighttrack.tracker.crop import Cropper, fill_colour, normalize_into, search_geometry, template_side
-from lighttrack.tracker.onnx_cache import cached_onnx_backend
 from lighttrack.tracker.postprocess import Step, StepInputs, StepRates, cell_reading, choose_cell, move, result_box, sigmoid
 from lighttrack.tracker.presets import Preset, get_preset, stored_preset
 from lighttrack.tracker.presets import network_only as network_only_preset
@@ -133,6 +132,7 @@ class _State:
     search_size: int
     score: float = 1.0
     valid: bool = True  # the last step had a finite score
+    ok: bool = True  # found (True) or lost in the last frame
     refiners: tuple[Refiner, ...] = ()  # what the preset adds around LightTrack's step, for this target
 
 
@@ -178,6 +178,10 @@ class Tracker:
         else ``"default"``. ``spin``: see :func:`backends.session_options`.
         """
         if choose_backend(backend, device) == "onnxruntime":
+            # local: the cache exports with onnx / ONNX Runtime, which choose_backend found installed;
+            # where they are missing this module still imports and falls back to PyTorch
+            from lighttrack.tracker.onnx_cache import cached_onnx_backend
+
             onnx_backend = cached_onnx_backend(
                 weights_file(path_or_name), arch_of_weights(path_or_name, arch),
                 lambda directory: OnnxBackend(directory, threads=threads, spin=spin))
@@ -340,8 +344,18 @@ class Tracker:
                             placed = refiner.place(frame, st.center, st.size)
                             if placed is not None:
                                 st.center, st.size = placed
-        return [TrackResult(result_box(s.center, s.size, p.clamp_output_xy), s.score, bool(s.valid and s.score >= p.lost_score))
-                for s in self._states]
+                st.ok = bool(step.valid and step.score >= p.lost_score)
+                for refiner in st.refiners:
+                    if refiner.phase == "report":
+                        st.ok, st.center, st.size = refiner.report(frame, step, st.center, st.size, st.ok)
+        return [TrackResult(result_box(s.center, s.size, p.clamp_output_xy), s.score, s.ok) for s in self._states]
+
+    def refiners(self, target: int = 0) -> tuple[Refiner, ...]:
+        """The refiners acting for one target, in the order they act (for diagnostics: e.g. the
+        lost-target refiner's last ``signals``)."""
+        if not 0 <= target < len(self._states):
+            raise InputError(f"no target {target}: this tracker follows {len(self._states)}")
+        return self._states[target].refiners
 
     def state(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """(centre, size) of every target, unclamped by the output convention (for tests/tools)."""
