@@ -47,7 +47,6 @@ def cache_root() -> Path:
     """The folder holding lighttrack's caches (``$LIGHTTRACK_CACHE_DIR`` or the user cache folder)."""
     if os.environ.get(CACHE_ENV):
         return Path(os.environ[CACHE_ENV]).expanduser()
-
     return Path(platformdirs.user_cache_dir("lighttrack", appauthor=False))
 
 
