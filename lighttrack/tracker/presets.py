@@ -56,6 +56,12 @@ class Preset:
     - ``lost_score`` (not official): the result's ``ok`` (found / lost) is False when the
       network's score at the chosen cell falls below it, or when the step had no valid score.
       The tracker keeps following its best guess either way; ``ok`` only reports.
+    - ``lost_detect`` (not official; False off): the lost-target refiner
+      (:mod:`lighttrack.tracker.refiners.lost`) also calls the target lost when its score drops
+      under ``lost_drop`` times its running median (0 off) or its first-frame look correlates less
+      than ``lost_correlation`` near the box (-1 off) or less than ``lost_correlation_drop`` times
+      its running median (0 off); with ``lost_hold`` the last box in which it
+      was found is kept (reported, and searched from) while it is lost.
     - ``crop_mode`` "official": crop with integer corners, pad, then ``cv2.resize`` (bit-exact with
       the official tracker); "warp": one ``cv2.warpAffine`` per crop with the same geometry (faster,
       differs by about one grey level on some pixels).
@@ -81,9 +87,14 @@ class Preset:
     align_threshold: float = 0.6
     align_margin: float = 0.3
     lost_score: float = 0.25
+    lost_detect: bool = False
+    lost_drop: float = 0.0
+    lost_correlation: float = -1.0
+    lost_correlation_drop: float = 0.0
+    lost_hold: bool = False
 
     def __post_init__(self) -> None:
-        for key in ("penalty_k", "window_influence", "lr", "small_target_ratio", "context_amount", "min_size", "calibration", "calibration_shift", "align_threshold", "align_margin", "lost_score"):
+        for key in ("penalty_k", "window_influence", "lr", "small_target_ratio", "context_amount", "min_size", "calibration", "calibration_shift", "align_threshold", "align_margin", "lost_score", "lost_drop", "lost_correlation", "lost_correlation_drop"):
             value = getattr(self, key)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:
                 raise ConfigError(f"preset field {key!r} must be a number, got {value!r}")
@@ -107,9 +118,15 @@ class Preset:
             raise ConfigError(f"align_threshold is a correlation and must lie in [-1, 1], got {self.align_threshold}")
         if not 0.0 <= self.lost_score <= 1.0:
             raise ConfigError(f"lost_score is a probability and must lie in [0, 1], got {self.lost_score}")
+        if not 0.0 <= self.lost_drop <= 1.0:
+            raise ConfigError(f"lost_drop is a fraction of the running score and must lie in [0, 1], got {self.lost_drop}")
+        if not 0.0 <= self.lost_correlation_drop <= 1.0:
+            raise ConfigError(f"lost_correlation_drop is a fraction of the running correlation and must lie in [0, 1], got {self.lost_correlation_drop}")
+        if not -1.0 <= self.lost_correlation <= 1.0:
+            raise ConfigError(f"lost_correlation is a correlation and must lie in [-1, 1], got {self.lost_correlation}")
         if not 0.0 <= self.align_margin <= 2.0:
             raise ConfigError(f"align_margin must lie in [0, 2], got {self.align_margin}")
-        for key in ("double_smoothing", "clamp_output_xy", "align"):
+        for key in ("double_smoothing", "clamp_output_xy", "align", "lost_detect", "lost_hold"):
             if not isinstance(getattr(self, key), bool):
                 raise ConfigError(f"preset field {key!r} must be true or false")
         if not isinstance(self.vote_radius, int) or isinstance(self.vote_radius, bool) or not 0 <= self.vote_radius <= 3:
@@ -192,7 +209,7 @@ def preset_from_dict(data: Mapping[str, Any], default_name: str = "custom") -> P
     for key in ("small_size", "big_size", "template_size", "vote_radius"):
         if isinstance(data.get(key), float) and float(data[key]).is_integer():
             data[key] = int(data[key])
-    for key in ("penalty_k", "window_influence", "lr", "small_target_ratio", "context_amount", "min_size", "calibration", "calibration_shift", "align_threshold", "align_margin", "lost_score"):
+    for key in ("penalty_k", "window_influence", "lr", "small_target_ratio", "context_amount", "min_size", "calibration", "calibration_shift", "align_threshold", "align_margin", "lost_score", "lost_drop", "lost_correlation", "lost_correlation_drop"):
         if isinstance(data.get(key), int) and not isinstance(data.get(key), bool):
             data[key] = float(data[key])
     return base.replace(**data)
@@ -242,10 +259,11 @@ def stored_preset(record: Mapping[str, Any]) -> "Preset | None":
 
 def network_only(preset: Preset) -> Preset:
     """LightTrack's own inference with the preset's rates: every refiner off (no first-frame
-    calibration, no box voting, no template alignment), so the boxes are the network's own."""
+    calibration, no box voting, no template alignment, no lost-target detection), so the boxes
+    are the network's own and ``ok`` is the score rule (``lost_score``) alone."""
     suffix = "-network-only"
     name = preset.name if preset.name.endswith(suffix) else f"{preset.name}{suffix}"
-    return preset.replace(name=name, calibration=0.0, vote_radius=0, align=False)
+    return preset.replace(name=name, calibration=0.0, vote_radius=0, align=False, lost_detect=False)
 
 
 def save_preset(preset: Preset, path: "str | os.PathLike") -> Path:

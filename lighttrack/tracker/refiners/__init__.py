@@ -10,9 +10,10 @@ from __future__ import annotations
 from lighttrack.tracker.refiners.alignment import TemplateAlignment
 from lighttrack.tracker.refiners.base import PHASES, Refiner, TargetStart
 from lighttrack.tracker.refiners.calibration import FirstFrameCalibration, box_bias
+from lighttrack.tracker.refiners.lost import LostTarget
 from lighttrack.tracker.refiners.voting import BoxVoting
 
-REFINERS: tuple[type[Refiner], ...] = (BoxVoting, FirstFrameCalibration, TemplateAlignment)
+REFINERS: tuple[type[Refiner], ...] = (BoxVoting, FirstFrameCalibration, TemplateAlignment, LostTarget)
 
 
 def refiners_for(preset) -> list[Refiner]:
@@ -21,5 +22,5 @@ def refiners_for(preset) -> list[Refiner]:
     return sorted(made, key=lambda r: PHASES.index(r.phase))
 
 
-__all__ = ["PHASES", "REFINERS", "BoxVoting", "FirstFrameCalibration", "Refiner", "TargetStart", "TemplateAlignment",
+__all__ = ["PHASES", "REFINERS", "BoxVoting", "FirstFrameCalibration", "LostTarget", "Refiner", "TargetStart", "TemplateAlignment",
            "box_bias", "refiners_for"]

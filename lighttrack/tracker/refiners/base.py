@@ -9,7 +9,9 @@ preset switches it off) and calls it at two points:
 - after the network's cell choice, in the order of :data:`~lighttrack.tracker.refiners.REFINERS`:
   ``adjust_reading`` may change the box the step moves towards (``phase = "read"``: how the box
   is read from the maps; ``phase = "correct"``: a correction of that reading), and
-  ``place`` may move the state after the step (``phase = "place"``).
+  ``place`` may move the state after the step (``phase = "place"``);
+- last, in every frame (also when the step had no valid score), ``report`` (``phase =
+  "report"``) sees the step and the placed state and returns found / lost and the state to keep.
 
 The official presets create none, so ``--network-only`` (no refiners) is LightTrack's own
 inference with the preset's rates.
@@ -24,7 +26,7 @@ import numpy as np
 
 from lighttrack.tracker.postprocess import CellChoice, Reading, Step, StepInputs
 
-PHASES = ("read", "correct", "place")
+PHASES = ("read", "correct", "place", "report")
 
 
 @dataclass(frozen=True)
@@ -59,3 +61,8 @@ class Refiner:
     def place(self, frame: np.ndarray, center: np.ndarray, size: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """A new centre and size after a valid step, or None to keep the step's (phase ``place``)."""
         return None
+
+    def report(self, frame: np.ndarray, step: Step, center: np.ndarray, size: np.ndarray, ok: bool) -> tuple[bool, np.ndarray, np.ndarray]:
+        """Found (True) or lost, and the centre and size to keep (phase ``report``); ``ok`` is the
+        preset's score rule. The default changes nothing."""
+        return ok, center, size
