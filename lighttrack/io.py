@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import socket
 import tempfile
 from pathlib import Path
 from typing import Any, Callable
@@ -16,11 +18,54 @@ def _umask() -> int:
     return mask
 
 
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", socket.gethostname()) or "host"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process, or no way to tell: keep its file
+        return True
+    return True
+
+
+def remove_stale_temporaries(path: str | os.PathLike) -> list[Path]:
+    """Delete the temporary files that a killed writer of ``path`` left beside it.
+
+    ``atomic_write`` names its temporary ``.<name>.<host>-<pid>.<random>.tmp``; a kill between its
+    creation and the rename leaves it behind. One is removed when its writer ran on this host and
+    no process with its id exists any more (a live or foreign writer's file is left alone)."""
+    path = Path(path)
+    removed = []
+    prefix, host = f".{path.name}.", _host()
+    try:
+        names = [n for n in os.listdir(path.parent) if n.startswith(prefix) and n.endswith(".tmp")]
+    except OSError:
+        return removed
+    for name in names:
+        m = re.fullmatch(r"([A-Za-z0-9_]+)-(\d+)\.[^.]+", name[len(prefix):-len(".tmp")])
+        if m is None or m.group(1) != host or _alive(int(m.group(2))):
+            continue
+        try:
+            os.unlink(path.parent / name)
+            removed.append(path.parent / name)
+        except OSError:
+            pass
+    return removed
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], mode: str = "wb") -> Path:
-    """Call ``write(fileobj)`` on a temporary file beside ``path``, then rename it into place."""
+    """Call ``write(fileobj)`` on a temporary file beside ``path``, then rename it into place.
+
+    A kill before the rename leaves the old file intact and the temporary behind; the next write
+    of the same file removes it (``remove_stale_temporaries``)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    remove_stale_temporaries(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{_host()}-{os.getpid()}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, mode) as handle:
             write(handle)

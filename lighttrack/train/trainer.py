@@ -42,6 +42,7 @@ from tqdm import tqdm
 
 from lighttrack.data.pairs import worker_init
 from lighttrack.errors import CheckpointError, ConfigError
+from lighttrack.io import atomic_write, atomic_write_text
 from lighttrack.nn.batchnorm import calibration_batches, recalibrate
 from lighttrack.nn.checkpoint import load_state_dict_strict
 from lighttrack.train import checkpoint as ckpt
@@ -239,9 +240,8 @@ class Trainer:
         keep = self.cfg.checkpoint.keep
         if keep > 0:
             step_path = self.out_dir / f"step_{self.step:08d}.pt"
-            tmp = step_path.with_name(step_path.name + ".tmp")
-            shutil.copyfile(path, tmp)
-            os.replace(tmp, step_path)
+            with open(path, "rb") as src:
+                atomic_write(step_path, lambda f: shutil.copyfileobj(src, f))
             old = sorted(self.out_dir.glob("step_*.pt"))[:-keep]
             for p in old:
                 p.unlink(missing_ok=True)
@@ -426,6 +426,23 @@ class Trainer:
             worker_init_fn=worker_init if self.cfg.data.workers > 0 else None,
         )
 
+    def _trim_metrics(self) -> None:
+        """Drop the records of ``metrics.jsonl`` after the step this run starts from: a run killed
+        after its last checkpoint logged steps that the resumed run logs again (and a kill may have
+        cut its last line off). A fresh run (step 0) starts an empty log."""
+        path = self.out_dir / "metrics.jsonl"
+        if not path.is_file():
+            return
+        kept = []
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and isinstance(record.get("step"), int) and record["step"] <= self.step:
+                kept.append(line + "\n")
+        atomic_write_text(path, "".join(kept))
+
     def _log(self, scalars: dict[str, float]) -> None:
         if not self.info.is_main:
             return
@@ -451,7 +468,8 @@ class Trainer:
         cfg = self.cfg
         if self.info.is_main:
             self.out_dir.mkdir(parents=True, exist_ok=True)
-            (self.out_dir / "config.yaml").write_text(cfg.to_yaml())
+            atomic_write_text(self.out_dir / "config.yaml", cfg.to_yaml())  # a kill never leaves it cut off
+            self._trim_metrics()
         bar = tqdm(
             total=self.total_steps,
             initial=self.step,
