@@ -10,6 +10,7 @@ there are at most two calls, usually one).
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import os
 import sys
@@ -57,6 +58,11 @@ def choose_backend(requested: str = "auto", device: str = "cpu") -> str:
         print("lighttrack: note: ONNX Runtime is not installed; tracking with PyTorch (slower): pip install onnxruntime", file=sys.stderr)
         return "torch"
     return "onnxruntime"
+
+
+def _read_phase(refiners) -> list[Refiner]:
+    """The refiners that change how a box is read from the maps: what a probe of the network runs."""
+    return [r for r in refiners if r.phase == "read"]
 
 
 def check_color(color: str) -> str:
@@ -256,7 +262,7 @@ class Tracker:
             )
         for group in groups:  # the refiners see the init frame (calibration probes the network in it)
             for k, i in enumerate(group.indices):
-                readers = [r for r in states[i].refiners if r.phase == "read"]
+                readers = _read_phase(states[i].refiners)
                 start = TargetStart(frame, boxes[i], lambda c, s, g=group, k=k, r=readers: self._probe(frame, g, k, c, s, r))
                 for refiner in states[i].refiners:
                     refiner.start(start)
@@ -286,7 +292,7 @@ class Tracker:
         batch = np.empty((n, 3, side, side), np.float32)
         geoms = self._crop_searches(frame, centers, sizes, np.empty((n, side, side, 3), np.uint8), batch)
         cls, ltrb = self.backend.track(self.backend.take(group.features, [k] * n), batch)
-        rates = StepRates(p.penalty_k, p.window_influence, 1.0, False, p.min_size)
+        rates = dataclasses.replace(StepRates.of(p), lr=1.0, double_smoothing=False)  # the reading, unsmoothed
         return [
             self._step(StepInputs(sigmoid(cls[j, 0]), ltrb[j], np.asarray(centers[j], np.float64), np.asarray(sizes[j], np.float64),
                                   geoms[j].scale_z, side, (width, height)), rates, readers)
@@ -318,7 +324,7 @@ class Tracker:
         if len(centers) != len(sizes) or not len(centers):
             raise InputError("probe needs as many sizes as centres, and at least one")
         group = next(g for g in self._groups if target in g.indices)
-        readers = [r for r in self._states[target].refiners if r.phase == "read"]
+        readers = _read_phase(self._states[target].refiners)
         return self._probe(self._frame(frame, None), group, group.indices.index(target), centers, sizes, readers)
 
     def update_many(self, frame: Any, color: str | None = None) -> list[TrackResult]:
