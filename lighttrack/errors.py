@@ -3,6 +3,8 @@
 The CLI prints these without a traceback; anything else is a bug.
 """
 
+import sys
+
 
 class LightTrackError(Exception):
     """Base class for every error caused by user input rather than by a bug."""
@@ -26,3 +28,9 @@ class DataError(LightTrackError):
 
 class ConfigError(LightTrackError):
     """A configuration with an unknown key, a wrong type or an impossible value."""
+
+
+def notice(message: str) -> None:
+    """One line on stderr for what the user should know but that does not stop the work (a
+    fallback taken, a cache rebuilt): the non-fatal sibling of :class:`LightTrackError`."""
+    print(f"lighttrack: note: {message}", file=sys.stderr)

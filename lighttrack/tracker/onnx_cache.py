@@ -24,14 +24,13 @@ import hashlib
 import json
 import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 from typing import Callable
 
 import platformdirs
 
-from lighttrack.errors import CheckpointError, LightTrackError
+from lighttrack.errors import CheckpointError, LightTrackError, notice
 from lighttrack.export.onnx import export_onnx
 from lighttrack.io import atomic_write_json, file_sha256
 from lighttrack.models import load_weights
@@ -48,10 +47,6 @@ def cache_root() -> Path:
     if os.environ.get(CACHE_ENV):
         return Path(os.environ[CACHE_ENV]).expanduser()
     return Path(platformdirs.user_cache_dir("lighttrack", appauthor=False))
-
-
-def _notice(message: str) -> None:
-    print(f"lighttrack: note: {message}", file=sys.stderr)
 
 
 def entry_name(weights_sha256: str, arch: str) -> str:
@@ -130,7 +125,7 @@ def cached_onnx_backend(
     weights: str | os.PathLike,
     arch: str,
     make_backend: Callable[[Path], OnnxBackend],
-    notice: Callable[[str], None] = _notice,
+    notice: Callable[[str], None] = notice,
 ) -> OnnxBackend:
     """An ONNX Runtime backend for a weights file, from the cache (exporting it on first use).
 

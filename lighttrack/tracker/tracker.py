@@ -13,14 +13,13 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import os
-import sys
 from dataclasses import dataclass
 from typing import Any, Sequence
 
 import cv2
 import numpy as np
 
-from lighttrack.errors import InputError
+from lighttrack.errors import InputError, notice
 from lighttrack.models import arch_of_weights, load_weights, weights_file
 from lighttrack.nn.checkpoint import read_checkpoint
 from lighttrack.tracker.backends import Backend, OnnxBackend, TorchBackend
@@ -55,7 +54,7 @@ def choose_backend(requested: str = "auto", device: str = "cpu") -> str:
     if str(device or "cpu").lower() != "cpu":
         return "torch"  # CUDA (or 'auto'): PyTorch runs on the device
     if not has_ort:
-        print("lighttrack: note: ONNX Runtime is not installed; tracking with PyTorch (slower): pip install onnxruntime", file=sys.stderr)
+        notice("ONNX Runtime is not installed; tracking with PyTorch (slower): pip install onnxruntime")
         return "torch"
     return "onnxruntime"
 
