@@ -21,11 +21,23 @@ the videos in a process pool and writes the layouts our readers expect::
     OUT/davis2016/<split>/<seq>/img/00000.jpg … + groundtruth.txt   (open_dataset("folder", …))
     OUT/stills/<set>/images/<file_name> + annotations.json          (open_dataset("stills", …))
 
+``pack-cache`` carries crop caches (``lighttrack data cache``: one target-centred square crop per
+frame) instead, for data whose frames are too large to carry even as video (1280x720 drone clips)::
+
+    OUT/<NAME>/cache.json                     copied as it is
+    OUT/<NAME>/<seq>/index.json               copied as it is
+    OUT/<NAME>/<seq>/crops.mkv                the sequence's crops in frame order
+
+and ``unpack`` restores ``OUT/<NAME>/<seq>/<frame>.jpg`` beside each index.json, the layout
+``open_dataset("cache", OUT/<NAME>)`` reads. Consecutive crops follow the target, so they are
+nearly the same picture too: ~3 KB a 448 px crop at CRF 28.
+
 Frames are written as JPEG quality 95. Images with an odd width or height are padded (last
 row/column repeated) to even size for yuv420p and cropped back on unpack. A video that yields a
 different number of frames than the manifest records fails the unpack with a non-zero exit.
 
     python experiments/tools/device_data.py pack OUT_DIR [--crf 25] [--stills-crf 24] [--ffmpeg PATH]
+    python experiments/tools/device_data.py pack-cache OUT_DIR NAME=CACHE_DIR ... [--crf 28] [--ffmpeg PATH]
     python experiments/tools/device_data.py unpack IN_DIR OUT_DIR [--jobs N]
 """
 
@@ -233,6 +245,52 @@ def pack(out: Path, davis: Path, stills: Path, ffmpeg: str, crf: int, stills_crf
     print(f"total {_tree_bytes(out) / 1e6:.2f} MB in {out}")
 
 
+def pack_cache(out: Path, caches: dict[str, Path], ffmpeg: str, crf: int) -> None:
+    """Encode each crop cache's sequences as one libx264 stream each, plus the indexes."""
+    if not Path(ffmpeg).is_file() and shutil.which(ffmpeg) is None:
+        raise PackError(f"ffmpeg not found: {ffmpeg}")
+    if out.exists() and any(out.iterdir()):
+        raise PackError(f"{out} is not empty; pack into a fresh folder (stale files would be uploaded)")
+    start = time.perf_counter()
+    files: list[str] = []
+    videos: list[Video] = []
+    for name, src in caches.items():
+        manifest_path = src / "cache.json"
+        if not manifest_path.is_file():
+            raise PackError(f"{manifest_path} not found; is {src} a crop cache (lighttrack data cache)?")
+        cache = json.loads(manifest_path.read_text())
+        if not cache.get("complete"):
+            raise PackError(f"{src}: the cache is incomplete; run lighttrack data cache again to finish it")
+        size = int(cache["settings"]["crop_size"])
+        (out / name).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(manifest_path, out / name / "cache.json")
+        files.append(f"{name}/cache.json")
+        for seq in cache["sequences"]:
+            index = json.loads((src / seq / "index.json").read_text())
+            names = [f for f in index["files"] if f]
+            rel = f"{name}/{seq}"
+            (out / rel).mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src / seq / "index.json", out / rel / "index.json")
+            files.append(f"{rel}/index.json")
+            if names:
+                _encode(ffmpeg, [src / seq / f for f in names], (size, size), crf, out / rel / "crops.mkv")
+                videos.append(Video(f"{rel}/crops.mkv", rel, names, size, size, len(names)))
+        print(f"  {name}: {len(cache['sequences'])} sequences, "
+              f"{sum(v.frames for v in videos if v.video.startswith(name + '/'))} crops", flush=True)
+    checked = {rel: {"bytes": (out / rel).stat().st_size, "sha256": file_sha256(out / rel)}
+               for rel in files + [v.video for v in videos]}
+    manifest = {
+        "version": MANIFEST_VERSION,
+        "encoding": {"crf": crf, "preset": "slow", "pix_fmt": "yuv420p", "kind": "crop caches"},
+        "videos": [asdict(v) for v in videos],
+        "copies": sorted(files),
+        "checksums": checked,
+    }
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=1))
+    print(f"packed {len(videos)} videos, {sum(v.frames for v in videos)} crops in "
+          f"{time.perf_counter() - start:.1f} s; total {_tree_bytes(out) / 1e6:.2f} MB in {out}")
+
+
 # ------------------------------------------------------------------------------------- unpack
 
 
@@ -332,6 +390,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--davis", type=Path, default=DEFAULT_DAVIS, help="DAVIS-2016 folder root")
     p.add_argument("--stills", type=Path, default=DEFAULT_STILLS,
                    help=f"folder holding the still sets ({', '.join(STILL_SETS)})")
+    c = sub.add_parser("pack-cache", help="encode crop caches (lighttrack data cache) as H.264 videos + manifest")
+    c.add_argument("out_dir", type=Path)
+    c.add_argument("caches", nargs="+", metavar="NAME=CACHE_DIR", help="a crop cache folder and its name in the pack")
+    c.add_argument("--crf", type=int, default=28, help="x264 CRF (higher: smaller, worse)")
+    c.add_argument("--ffmpeg", help="an ffmpeg built with libx264 (default: imageio-ffmpeg's, else ffmpeg on the PATH)")
     u = sub.add_parser("unpack", help="decode a pack into the readers' layouts (OpenCV only)")
     u.add_argument("in_dir", type=Path)
     u.add_argument("out_dir", type=Path)
@@ -340,6 +403,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "pack":
             pack(args.out_dir, args.davis, args.stills, args.ffmpeg or default_ffmpeg(), args.crf, args.stills_crf)
+        elif args.command == "pack-cache":
+            caches = {}
+            for item in args.caches:
+                name, sep, folder = item.partition("=")
+                if not sep or not name or not folder:
+                    raise PackError(f"expected NAME=CACHE_DIR, got {item!r}")
+                caches[name] = Path(folder)
+            pack_cache(args.out_dir, caches, args.ffmpeg or default_ffmpeg(), args.crf)
         else:
             unpack(args.in_dir, args.out_dir, args.jobs)
     except PackError as err:
