@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import socket
 import tempfile
 from pathlib import Path
@@ -46,14 +47,43 @@ def remove_stale_temporaries(path: str | os.PathLike) -> list[Path]:
     except OSError:
         return removed
     for name in names:
-        m = re.fullmatch(r"([A-Za-z0-9_]+)-(\d+)\.[^.]+", name[len(prefix):-len(".tmp")])
-        if m is None or m.group(1) != host or _alive(int(m.group(2))):
+        if not _writer_is_dead(name[len(prefix):-len(".tmp")], host):
             continue
         try:
             os.unlink(path.parent / name)
             removed.append(path.parent / name)
         except OSError:
             pass
+    return removed
+
+
+def _writer_is_dead(tag: str, host: str) -> bool:
+    """``tag`` is ``<host>-<pid>.<random>``: True when that writer ran here and has exited."""
+    m = re.fullmatch(r"([A-Za-z0-9_]+)-(\d+)\.[^.]+", tag)
+    return m is not None and m.group(1) == host and not _alive(int(m.group(2)))
+
+
+def make_staging_dir(parent: str | os.PathLike, label: str) -> Path:
+    """A fresh folder ``.<label>.<host>-<pid>.<random>`` in ``parent``, to fill and then rename into
+    place; :func:`remove_stale_staging_dirs` finds the ones a killed writer left."""
+    parent = Path(parent)
+    parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(dir=parent, prefix=f".{label}.{_host()}-{os.getpid()}."))
+
+
+def remove_stale_staging_dirs(parent: str | os.PathLike, label: str) -> list[Path]:
+    """Delete the staging folders of :func:`make_staging_dir` whose writer ran on this host and no
+    longer exists (a live or foreign writer's folder is left alone)."""
+    parent, prefix, host = Path(parent), f".{label}.", _host()
+    try:
+        names = [n for n in os.listdir(parent) if n.startswith(prefix)]
+    except OSError:
+        return []
+    removed = []
+    for name in names:
+        if _writer_is_dead(name[len(prefix):], host) and (parent / name).is_dir():
+            shutil.rmtree(parent / name, ignore_errors=True)
+            removed.append(parent / name)
     return removed
 
 

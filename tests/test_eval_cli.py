@@ -160,3 +160,23 @@ def test_eval_vot_supervised_through_the_vot_reader(tmp_path, capsys):
     assert s["eao"]["vot2018"] is None  # 24-frame sequences never reach [100, 356]
     lines = (out / "results" / "baseline" / names[0] / f"{names[0]}_001.txt").read_text().splitlines()
     assert lines[0] == "1" and "2" in lines and len(lines) == 24
+
+
+def test_tune_runs_lighttrack_weights_on_the_named_backend_and_threads(tmp_path, capsys, monkeypatch):
+    import lighttrack.eval.tune as tune_module
+
+    seen = []
+    real = tune_module.make_tracker
+
+    def spy(spec, preset=None, **kwargs):
+        seen.append(kwargs)
+        return real("test_eval_cli:make_offset_tracker", preset)
+
+    monkeypatch.setattr(tune_module, "make_tracker", spy)
+    weights = tmp_path / "w.pt"
+    weights.write_bytes(b"not read: the spy builds the tracker")
+    code = main(["tune", "--tracker", str(weights), "--dataset", "synthetic", "--split", "val",
+                 "--max-sequences", "1", "--trials", "2", "--backend", "torch", "--threads", "1",
+                 "--out", str(tmp_path / "t.yaml"), "--no-progress"])
+    assert code == 0
+    assert seen and all(k == {"backend": "torch", "threads": 1} for k in seen)

@@ -99,7 +99,26 @@ def test_export_is_cached_by_weights_hash_and_rebuilt_when_damaged(cache, tiny_w
     other = save_trackernet(lighttrack.build(TINY).eval(), tiny_weights.parent / "other.pt")
     Tracker.from_weights(other, arch=TINY, threads=1)
     assert len(calls) == 4 and len(list((cache / "onnx").iterdir())) == 2
-    assert not list((cache / "onnx").glob(".building-*"))  # no staging folder left behind
+    assert not list((cache / "onnx").glob(".building*"))  # no staging folder left behind
+
+
+def test_an_export_killed_midway_leaves_nothing_the_next_one_keeps(cache, tiny_weights):
+    """A kill during an export leaves its staging folder; the next export removes it when its
+    writer is gone, and leaves a live writer's folder alone."""
+    import subprocess
+    import sys
+
+    from lighttrack.io import make_staging_dir
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    root = cache / "onnx"
+    live = make_staging_dir(root, onnx_cache.STAGING_LABEL)  # this process: alive
+    killed = root / live.name.replace(f"-{__import__('os').getpid()}.", f"-{dead.pid}.")
+    killed.mkdir()
+    (killed / "track.onnx").write_bytes(b"half")
+    Tracker.from_weights(tiny_weights, arch=TINY, threads=1)
+    assert not killed.exists() and live.is_dir()
 
 
 def test_unwritable_cache_tracks_without_caching(tmp_path, monkeypatch, tiny_weights, capsys, frames):

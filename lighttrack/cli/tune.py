@@ -29,6 +29,9 @@ def register(subparsers) -> None:
     p.add_argument("--tune", default="penalty_k,window_influence,lr", metavar="FIELDS",
                    help="comma-separated preset fields to search (default penalty_k,window_influence,lr; also "
                         "calibration and calibration_shift, the first-frame calibration of the preset)")
+    p.add_argument("--backend", default="auto", choices=("auto", "onnxruntime", "torch"),
+                   help="how LightTrack weights run (default auto: ONNX Runtime, or PyTorch on CUDA)")
+    p.add_argument("--threads", type=int, help="torch / ONNX Runtime threads (default: the tracker's own)")
     p.add_argument("--storage", help="Optuna storage URL (e.g. sqlite:///tune.db) to resume a search")
     p.add_argument("--out", help="preset file to write (.yaml or .json; default runs/tune/<dataset>-<split>.yaml)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -49,7 +52,8 @@ def run(args) -> int:
     if len(names) != len(dataset.names):
         dataset = _Subset(dataset, names)
     result = tune(args.tracker, dataset, protocol, split=args.split, trials=args.trials, seed=args.seed,
-                  base_preset=args.preset, storage=args.storage, progress=not args.no_progress, space=space)
+                  base_preset=args.preset, storage=args.storage, progress=not args.no_progress, space=space,
+                  backend=args.backend, threads=args.threads)
     out = Path(args.out) if args.out else Path("runs") / "tune" / (
         "-".join(x for x in (args.dataset, args.split) if x) + ".yaml")
     write_preset(result, out, dataset_info={"format": args.dataset, "root": args.root, "split": args.split})

@@ -63,9 +63,10 @@ def check_split(split: str | None, dataset=None) -> None:
                           "test split); tune on a validation split")
 
 
-def score_preset(tracker_spec: str, preset, dataset, protocol: Protocol, names=None) -> float:
+def score_preset(tracker_spec: str, preset, dataset, protocol: Protocol, names=None, backend: str = "auto",
+                 threads: int | None = None) -> float:
     """Track the sequences with ``preset`` and return the protocol's headline score."""
-    tracker = make_tracker(tracker_spec, preset)
+    tracker = make_tracker(tracker_spec, preset, backend=backend, threads=threads)
     names = list(names) if names is not None else list(dataset.names)
     if protocol.kind == "got10k":
         pooled = {}
@@ -89,11 +90,13 @@ def score_preset(tracker_spec: str, preset, dataset, protocol: Protocol, names=N
 def tune(tracker_spec: str, dataset, protocol: Protocol, *, split: str | None, trials: int = 30,
          seed: int = 0, base_preset: Any = "default", max_sequences: int | None = None,
          storage: str | None = None, study_name: str = "lighttrack-tune", progress: bool = True,
-         space: dict[str, tuple[float, float]] | None = None) -> dict:
+         space: dict[str, tuple[float, float]] | None = None, backend: str = "auto",
+         threads: int | None = None) -> dict:
     """Run the search; returns ``{"best": {...}, "best_score", "base_score", "trials": [...]}``.
 
     ``space``: the preset fields to search and their ranges (default :data:`SEARCH_SPACE`; see
     :func:`search_space`). Several processes given the same ``storage`` share one study.
+    ``backend`` and ``threads``: how LightTrack weights run (:func:`make_tracker`).
     """
     check_split(split, dataset)
     if str(tracker_spec).lower() in BUILTIN_TRACKERS:
@@ -119,7 +122,7 @@ def tune(tracker_spec: str, dataset, protocol: Protocol, *, split: str | None, t
     def objective(trial):
         values = {k: trial.suggest_float(k, lo, hi) for k, (lo, hi) in space.items()}
         preset = base.replace(name=f"{base.name}-trial{trial.number}", **values)
-        score = score_preset(tracker_spec, preset, dataset, protocol, names)
+        score = score_preset(tracker_spec, preset, dataset, protocol, names, backend=backend, threads=threads)
         return score if math.isfinite(score) else 0.0
 
     remaining = max(0, trials - done)

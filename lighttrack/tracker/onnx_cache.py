@@ -32,7 +32,7 @@ import platformdirs
 
 from lighttrack.errors import CheckpointError, LightTrackError, notice
 from lighttrack.export.onnx import export_onnx
-from lighttrack.io import atomic_write_json, file_sha256
+from lighttrack.io import atomic_write_json, file_sha256, make_staging_dir, remove_stale_staging_dirs
 from lighttrack.models import load_weights
 from lighttrack.tracker.backends import META_FILE, OnnxBackend
 from lighttrack.tracker.presets import stored_preset
@@ -40,6 +40,7 @@ from lighttrack.tracker.presets import stored_preset
 # Bump when the exported graphs change (export/onnx.py): older entries are then rebuilt.
 EXPORT_VERSION = 1
 CACHE_ENV = "LIGHTTRACK_CACHE_DIR"
+STAGING_LABEL = "building"  # an export in progress: <cache>/onnx/.building.<host>-<pid>.<random>/
 
 
 def cache_root() -> Path:
@@ -105,7 +106,8 @@ def export_weights(weights: Path, arch: str, outdir: Path, weights_sha256: str) 
 def _build_entry(root: Path, target: Path, weights: Path, arch: str, digest: str) -> None:
     """Export into a fresh folder beside ``target`` and rename it into place."""
     root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=root, prefix=".building-"))
+    remove_stale_staging_dirs(root, STAGING_LABEL)  # what a killed export left behind
+    staging = make_staging_dir(root, STAGING_LABEL)
     try:
         export_weights(weights, arch, staging, digest)
         if entry_is_valid(target, digest, arch):  # another process finished it meanwhile
