@@ -81,8 +81,14 @@ def test_resume_refuses_other_architecture_or_config(tmp_path):
         Trainer(tiny_cfg(tmp_path, "model.kind=supernet"), dataset=fake(), resume="auto")
     with pytest.raises(CheckpointError, match="not a training checkpoint"):
         Trainer(tiny_cfg(tmp_path), dataset=fake(), resume=tmp_path / "final.pt")
-    with pytest.raises(CheckpointError, match="no last.pt"):
-        Trainer(tiny_cfg(tmp_path / "empty"), dataset=fake(), resume="auto")
+    # nothing saved yet: --resume starts the run (as `search --resume` does) ...
+    assert Trainer(tiny_cfg(tmp_path / "empty"), dataset=fake(), resume="auto").resume_path is None
+    # ... but a finished run without last.pt is not overwritten
+    finished = tmp_path / "finished"
+    finished.mkdir()
+    (finished / "final.pt").write_bytes(b"weights")
+    with pytest.raises(CheckpointError, match="finished run"):
+        Trainer(tiny_cfg(finished), dataset=fake(), resume="auto")
 
 
 def test_final_weights_carry_the_configured_preset(tmp_path):

@@ -41,7 +41,7 @@ from torch import nn
 from tqdm import tqdm
 
 from lighttrack.data.pairs import worker_init
-from lighttrack.errors import CheckpointError, ConfigError
+from lighttrack.errors import CheckpointError, ConfigError, notice
 from lighttrack.io import atomic_write, atomic_write_text
 from lighttrack.nn.batchnorm import calibration_batches, recalibrate
 from lighttrack.nn.checkpoint import load_state_dict_strict
@@ -146,9 +146,17 @@ class Trainer:
         if resume is None:
             return None
         if str(resume) == "auto":
+            # Like `lighttrack search --resume`: nothing saved yet (a run killed before its first
+            # checkpoint, or a script that always passes --resume) starts the run; a finished run
+            # without last.pt is refused rather than overwritten.
             found = ckpt.find_resume(self.out_dir)
             if found is None:
-                raise CheckpointError(f"--resume: no last.pt in {str(self.out_dir)!r} to resume from")
+                if (self.out_dir / "final.pt").is_file():
+                    raise CheckpointError(f"--resume: {str(self.out_dir)!r} holds a finished run (final.pt) and no "
+                                          "last.pt to continue from; use another output_dir to train again")
+                if self.info.is_main:
+                    notice(f"--resume: nothing saved in {str(self.out_dir)!r} yet (no last.pt); starting the run")
+                return None
             return found
         return Path(resume)
 
