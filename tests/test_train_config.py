@@ -112,3 +112,12 @@ def test_supernet_search_space_from_config():
     base["model"]["output_positions"] = "everything"
     with pytest.raises(ConfigError, match="model.output_positions"):
         from_dict(base)
+
+
+def test_the_config_names_every_actor_and_only_actors():
+    """train.config checks model.kind before any actor is built (and cannot import the actors,
+    which import it): its list must stay the actors' registry."""
+    from lighttrack.train.actors import ACTORS
+    from lighttrack.train.config import MODEL_KINDS
+
+    assert sorted(MODEL_KINDS) == sorted(ACTORS)

@@ -24,7 +24,7 @@ from lighttrack.errors import ConfigError
 from lighttrack.space import SearchSpace
 from lighttrack.tracker.presets import get_preset
 
-MODEL_KINDS = ("tracker", "supernet", "backbone")
+MODEL_KINDS = ("tracker", "supernet", "backbone")  # the keys of train.actors.ACTORS (a test keeps them equal)
 STRATEGIES = ("uniform", "constrained", "sandwich")
 
 
