@@ -100,6 +100,8 @@ def track(tracker, seq) -> dict:
     height, width = first.shape[:2]
     tracker.init(first, seq.boxes[0])
     lost = [r for r in tracker.refiners(0) if r.name == "lost"]
+    for refiner in lost:  # record the correlation signal even where no test of the preset reads it
+        refiner.measure_correlation = True
     rows = {"ok": [True], "box": [np.asarray(seq.boxes[0], np.float64)], "score": [1.0], "signals": [None], "wh": (width, height)}
     for i in range(1, len(seq)):
         result = tracker.update(seq.frame(i))

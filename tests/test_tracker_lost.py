@@ -122,3 +122,18 @@ def test_the_shipped_mobile_reports_an_exit_and_picks_the_target_up_again_with_h
     bench = load_benchmark("lost_targets")
     late = [bench.iou(results[i - 1].box, np.asarray(seq.boxes[i])) for i in range(stop + 25, len(seq))]
     assert np.mean(late) > 0.5  # picked up again after it returned
+
+
+def test_the_first_frame_match_runs_only_when_a_test_or_a_recorder_reads_it():
+    base = get_preset("default").replace(lost_detect=True, lost_drop=0.9)
+    refiner, frame = _started(base)
+    calls = []
+    real = refiner.correlation_at
+    refiner.correlation_at = lambda *a: calls.append(1) or real(*a)
+    refiner.report(frame, _step(0.9), np.array([50.0, 50.0]), np.array([20.0, 20.0]), True)
+    assert calls == [] and refiner.signals["correlation"] is None
+    refiner.measure_correlation = True  # a benchmark recording every signal
+    refiner.report(frame, _step(0.9), np.array([50.0, 50.0]), np.array([20.0, 20.0]), True)
+    assert calls == [1] and refiner.signals["correlation"] is not None
+    for field, value in (("lost_correlation", 0.3), ("lost_correlation_drop", 0.8)):
+        assert _started(base.replace(**{field: value}))[0].measure_correlation

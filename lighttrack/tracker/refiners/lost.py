@@ -18,6 +18,8 @@ lost: that box is reported, and the next frame is searched from it; tracking res
 network's answer as soon as the target is found again. Without it the flag only reports.
 
 Each frame's signals are kept in :attr:`LostTarget.signals` (for benchmarks and diagnostics).
+The first-frame match costs a template correlation per frame, so it runs only when a correlation
+test is on, or when :attr:`LostTarget.measure_correlation` is set (a benchmark recording signals).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class LostTarget(Refiner):
     def __init__(self, drop: float, correlation: float, hold: bool, margin: float = 0.3, correlation_drop: float = 0.0) -> None:
         self.drop, self.correlation, self.hold, self.margin = float(drop), float(correlation), bool(hold), float(margin)
         self.correlation_drop = float(correlation_drop)
+        self.measure_correlation = self.correlation > -1.0 or self.correlation_drop > 0
         self.aligner: TemplateAligner | None = None
         self.history: deque[float] = deque(maxlen=WINDOW)
         self.correlations: deque[float] = deque(maxlen=WINDOW)
@@ -70,7 +73,7 @@ class LostTarget(Refiner):
     def report(self, frame: np.ndarray, step: Step, center: np.ndarray, size: np.ndarray, ok: bool):
         score = float(step.score) if step.valid else float("nan")
         level = float(np.median(self.history)) if len(self.history) >= MIN_HISTORY else float("nan")
-        correlation = self.correlation_at(frame, center, size) if step.valid else None
+        correlation = self.correlation_at(frame, center, size) if step.valid and self.measure_correlation else None
         found = bool(ok)
         if found and self.drop > 0 and np.isfinite(level) and score < self.drop * level:
             found = False
