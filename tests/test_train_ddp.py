@@ -2,7 +2,10 @@
 
 import os
 import socket
+import sys
+from pathlib import Path
 
+import pytest
 import torch
 import torch.multiprocessing as mp
 
@@ -73,3 +76,41 @@ def test_two_gloo_processes_stay_in_sync(tmp_path):
         assert torch.equal(value, t1[key]), key
     # rank 0 wrote the products
     assert (tmp_path / "super" / "supernet.pt").is_file() and (tmp_path / "tracker" / "final.pt").is_file()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_torchrun_worker_dies_with_its_launcher(tmp_path):
+    """SIGKILL of the launcher alone must not orphan the workers (they run in sessions of their
+    own under torchrun): die_with_launcher has the kernel kill them too."""
+    import signal
+    import subprocess
+    import time
+
+    pid_file = tmp_path / "worker.pid"
+    worker = ("import os, sys, time; os.environ['TORCHELASTIC_RUN_ID'] = 'test'; "
+              "from lighttrack.train.distributed import die_with_launcher; assert die_with_launcher(); "
+              f"open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)")
+    launcher = ("import subprocess, sys, time; "
+                f"subprocess.Popen([sys.executable, '-c', {worker!r}], start_new_session=True); time.sleep(60)")
+    parent = subprocess.Popen([sys.executable, "-c", launcher])
+    try:
+        deadline = time.time() + 60
+        while not (pid_file.is_file() and pid_file.read_text()) and time.time() < deadline:
+            time.sleep(0.1)
+        pid = int(pid_file.read_text())
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        deadline = time.time() + 10
+        while Path(f"/proc/{pid}").exists() and time.time() < deadline:
+            time.sleep(0.1)
+        alive = Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]
+        assert not alive, "the worker outlived its launcher"
+    finally:
+        parent.kill()
+
+
+def test_outside_torchrun_nothing_is_asked_of_the_kernel(monkeypatch):
+    from lighttrack.train.distributed import die_with_launcher
+
+    monkeypatch.delenv("TORCHELASTIC_RUN_ID", raising=False)
+    assert die_with_launcher() is False

@@ -13,13 +13,18 @@ and broadcast the path's BatchNorm statistics from rank 0, which is what DDP doe
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
+import sys
 from dataclasses import dataclass
 
 import torch
 import torch.distributed as dist
 
 from lighttrack.errors import ConfigError
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,29 @@ def pick_device(pref: str, local_rank: int = 0) -> torch.device:
     return torch.device("cpu")
 
 
+def die_with_launcher() -> bool:
+    """Under torchrun, have the kernel kill this worker when its launcher dies (Linux).
+
+    torchrun starts each worker in a session of its own, so a SIGKILL of torchrun alone (or of its
+    process group) used to orphan the workers: they finished the run beside a resumed one, in the
+    same folder, or hung waiting for the dead launcher. ``PR_SET_PDEATHSIG`` makes the kernel send
+    SIGKILL to the worker as soon as its parent, the launcher, exits. Returns True when set.
+    """
+    if "TORCHELASTIC_RUN_ID" not in os.environ or not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            return False
+    except (OSError, AttributeError):
+        return False
+    if os.getppid() == 1:  # the launcher died before the request took effect
+        raise SystemExit("lighttrack: error: the torchrun launcher of this worker has exited")
+    return True
+
+
 def setup(device_pref: str = "auto") -> DistInfo:
+    die_with_launcher()
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
