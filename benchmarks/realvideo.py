@@ -82,6 +82,23 @@ def resolve_preset(spec: str, preset):
     return network_only(carried_preset(spec) or get_preset("default"))
 
 
+def parse_extra(items: list[str]) -> dict[str, tuple[str, str | None]]:
+    """``--extra NAME=SPEC[,PRESET]`` items as TRACKERS entries (PRESET: a preset name or file, or
+    ``network-only``; without it, the preset the weights carry)."""
+    from lighttrack.errors import InputError
+
+    out = {}
+    for item in items:
+        name, sep, rest = item.partition("=")
+        spec, _, preset = rest.partition(",")
+        if not sep or not name.strip() or not spec.strip():
+            raise InputError(f"--extra: expected NAME=SPEC[,PRESET], got {item!r}")
+        if name.strip() in TRACKERS:
+            raise InputError(f"--extra: {name.strip()!r} is one of the built-in trackers; choose another name")
+        out[name.strip()] = (spec.strip(), preset.strip() or None)
+    return out
+
+
 def build_tracker(spec: str, preset, threads: int):
     """``make_tracker`` (the ``lighttrack eval --tracker`` factory), with the thread count where it
     takes one."""
@@ -109,6 +126,9 @@ def main(argv=None) -> int:
     p.add_argument("--split-file", help="another split file in the same format (default: the packaged one)")
     p.add_argument("--trackers", default=",".join(TRACKERS),
                    help=f"comma-separated subset of {', '.join(TRACKERS)} (default: all)")
+    p.add_argument("--extra", action="append", metavar="NAME=SPEC[,PRESET]",
+                   help="one more tracker to score (repeatable): a --tracker spec of lighttrack eval (weights, "
+                        "a shipped model name) and optionally a preset name / file or 'network-only'")
     p.add_argument("--nanotrack", default=str(DEFAULT_NANOTRACK),
                    help="folder with NanoTrack v2's two ONNX files (default: ../shared/peers/nanotrack/v2)")
     p.add_argument("--max-frames", type=int, help="use only the first N frames of every clip (a quick smoke run)")
@@ -146,10 +166,14 @@ def run(args) -> tuple[dict, dict]:
         run_benchmark,
     )
 
+    trackers = dict(TRACKERS)
+    extra = parse_extra(args.extra or [])
+    trackers.update(extra)
     names = [n.strip() for n in args.trackers.split(",") if n.strip()]
-    unknown = [n for n in names if n not in TRACKERS]
+    names += [n for n in extra if n not in names]
+    unknown = [n for n in names if n not in trackers]
     if unknown or not names:
-        raise InputError(f"--trackers: unknown {', '.join(unknown) or '(none)'}; choose from {', '.join(TRACKERS)}")
+        raise InputError(f"--trackers: unknown {', '.join(unknown) or '(none)'}; choose from {', '.join(trackers)}")
     if args.max_frames is not None and args.max_frames < 2:
         raise InputError("--max-frames must be at least 2 (the first frame only initialises)")
     try:
@@ -169,7 +193,7 @@ def run(args) -> tuple[dict, dict]:
     # checks before work: every tracker is built (weights read, ONNX files loaded) before any runs
     chosen = []
     for name in names:
-        spec, preset = TRACKERS[name]
+        spec, preset = trackers[name]
         spec = spec.format(nanotrack=args.nanotrack)
         preset = resolve_preset(spec, preset)
         chosen.append((name, spec, preset, build_tracker(spec, preset, args.threads)))

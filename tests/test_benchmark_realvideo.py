@@ -4,6 +4,8 @@ file, resume, and a clear error when a data root is not set."""
 from __future__ import annotations
 
 import json
+
+import pytest
 from pathlib import Path
 
 import cv2
@@ -66,3 +68,15 @@ def test_benchmark_names_an_unset_root(tmp_path, monkeypatch, capsys):
     assert bench.main(["--trackers", "static", "--work", str(tmp_path)]) == 2
     assert "LIGHTTRACK_REALVIDEO is not set" in capsys.readouterr().err
     assert bench.main(["--trackers", "static,nope", "--realvideo", str(tmp_path), "--davis", str(tmp_path)]) == 2
+
+
+def test_extra_trackers_are_parsed_and_checked():
+    from lighttrack.errors import InputError
+
+    bench = load_benchmark("realvideo")
+    assert bench.parse_extra(["new=runs/x/final.pt", "new-net=runs/x/final.pt,network-only", "tuned=lighttrack-mobile,p.yaml"]) == {
+        "new": ("runs/x/final.pt", None), "new-net": ("runs/x/final.pt", "network-only"),
+        "tuned": ("lighttrack-mobile", "p.yaml")}
+    for bad in ("no-equals", "=spec", "name=", "kcf=csrt"):
+        with pytest.raises(InputError, match="--extra"):
+            bench.parse_extra([bad])
