@@ -43,8 +43,8 @@ _SHIPPED = (
     ModelEntry(
         "lighttrack-mobile", "back_04502514044521042540+cls_211000022+reg_100000111_ops_32",
         "LightTrack-Mobile, the paper's mobile model (spec lighttrack.md §2.3): 1.97 M parameters, 530 M FLOPs",
-        "lighttrack-mobile.pt", "c70318154daed2a9fbe86b1ab36ce83c73b387c2921a344d50d999f144e4a197",
-        "lighttrack-mobile-tuned-aligned", SHIPPED_TERMS),
+        "lighttrack-mobile.pt", "e3ed7aee3e33e87525ff948e51205c582c91b13c517be606e41b452defc1d8d8",
+        "lighttrack-mobile-realvideo", SHIPPED_TERMS),
     ModelEntry(
         "lighttrack-m300", "back_04000224204000000000+cls_101200111+reg_012202221_ops_23",
         "found by our own search under 300 M MACs (configs/search_300m.yaml): 280.6 M MACs, 0.854 M parameters",
