@@ -215,6 +215,20 @@ def _tree_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+def _write_manifest(out: Path, videos: list[Video], files: list[str], encoding: dict) -> None:
+    """manifest.json: every video, every copied file, and each one's byte count and sha256."""
+    checked = {rel: {"bytes": (out / rel).stat().st_size, "sha256": file_sha256(out / rel)}
+               for rel in files + [v.video for v in videos]}
+    manifest = {
+        "version": MANIFEST_VERSION,
+        "encoding": {**encoding, "preset": "slow", "pix_fmt": "yuv420p"},
+        "videos": [asdict(v) for v in videos],
+        "copies": sorted(files),
+        "checksums": checked,
+    }
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=1))
+
+
 def pack(out: Path, davis: Path, stills: Path, ffmpeg: str, crf: int, stills_crf: int) -> None:
     if not Path(ffmpeg).is_file() and shutil.which(ffmpeg) is None:
         raise PackError(f"ffmpeg not found: {ffmpeg}")
@@ -227,16 +241,7 @@ def pack(out: Path, davis: Path, stills: Path, ffmpeg: str, crf: int, stills_crf
     videos = _pack_davis(davis, out, ffmpeg, crf, files)
     print(f"stills from {stills} (crf {stills_crf})", flush=True)
     videos += _pack_stills(stills, out, ffmpeg, stills_crf, files)
-    checked = {rel: {"bytes": (out / rel).stat().st_size, "sha256": file_sha256(out / rel)}
-               for rel in files + [v.video for v in videos]}
-    manifest = {
-        "version": MANIFEST_VERSION,
-        "encoding": {"crf": crf, "stills_crf": stills_crf, "preset": "slow", "pix_fmt": "yuv420p"},
-        "videos": [asdict(v) for v in videos],
-        "copies": sorted(files),
-        "checksums": checked,
-    }
-    (out / MANIFEST).write_text(json.dumps(manifest, indent=1))
+    _write_manifest(out, videos, files, {"crf": crf, "stills_crf": stills_crf})
     print(f"packed {len(videos)} videos, {sum(v.frames for v in videos)} frames "
           f"in {time.perf_counter() - start:.1f} s")
     parts = [out / "davis2016"] + [out / "stills" / s for s in STILL_SETS]
@@ -277,16 +282,7 @@ def pack_cache(out: Path, caches: dict[str, Path], ffmpeg: str, crf: int) -> Non
                 videos.append(Video(f"{rel}/crops.mkv", rel, names, size, size, len(names)))
         print(f"  {name}: {len(cache['sequences'])} sequences, "
               f"{sum(v.frames for v in videos if v.video.startswith(name + '/'))} crops", flush=True)
-    checked = {rel: {"bytes": (out / rel).stat().st_size, "sha256": file_sha256(out / rel)}
-               for rel in files + [v.video for v in videos]}
-    manifest = {
-        "version": MANIFEST_VERSION,
-        "encoding": {"crf": crf, "preset": "slow", "pix_fmt": "yuv420p", "kind": "crop caches"},
-        "videos": [asdict(v) for v in videos],
-        "copies": sorted(files),
-        "checksums": checked,
-    }
-    (out / MANIFEST).write_text(json.dumps(manifest, indent=1))
+    _write_manifest(out, videos, files, {"crf": crf, "kind": "crop caches"})
     print(f"packed {len(videos)} videos, {sum(v.frames for v in videos)} crops in "
           f"{time.perf_counter() - start:.1f} s; total {_tree_bytes(out) / 1e6:.2f} MB in {out}")
 
