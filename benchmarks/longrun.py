@@ -72,6 +72,7 @@ import numpy as np
 
 from lighttrack.eval import metrics as M
 from lighttrack.io import atomic_write_json, atomic_write_text, report_json
+from lighttrack.procfs import descendants
 
 MAX_RSS_GROWTH_PCT = 5.0
 MAX_DRIFT_PCT = 10.0
@@ -152,20 +153,8 @@ def machine_busy_seconds() -> float:
 
 
 def tree(pid: int) -> list[int]:
-    """``pid`` and every process below it (from ``/proc``)."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(parent, []).append(int(stat.parent.name))
-    out, todo = [pid], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            out.append(child)
-            todo.append(child)
-    return out
+    """``pid`` and every process below it."""
+    return [pid, *descendants(pid)]
 
 
 def load() -> list[float]:

@@ -55,6 +55,7 @@ import torch
 import yaml
 
 from lighttrack.io import report_json
+from lighttrack.procfs import descendants
 
 REPO = Path(__file__).resolve().parents[1]
 LT = [sys.executable, "-m", "lighttrack"]
@@ -256,7 +257,7 @@ class Train(Job):
     def command(self, out, started_before):
         base = (TORCHRUN if self.ddp else LT) + ["train", str(REPO / "configs/tiny_synthetic.yaml"), f"output_dir={out}",
                                                 *TRAIN_OVERRIDES, f"train.steps_per_epoch={self.steps}", f"data.train={SYNTH_TRAIN}"]
-        # --resume needs a last.pt: a run killed before its first checkpoint starts over
+        # a run killed before its first checkpoint starts over (--resume would start it too)
         return base + (["--resume"] if (out / "last.pt").is_file() else [])
 
     def env(self, out):
@@ -446,27 +447,10 @@ def _start(cmd: list[str], env: dict, log) -> subprocess.Popen:
     return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def descendants(pid: int) -> list[int]:
-    """Every process below ``pid`` (from /proc). torchrun starts its workers in their own sessions,
-    so killing its process group alone leaves them running: the campaign kills the whole tree."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    out, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            out.append(child)
-            todo.append(child)
-    return out
-
-
 def kill_tree(pid: int) -> None:
     """SIGKILL ``pid`` and every process below it at one moment: the tree is frozen first (SIGSTOP,
-    so none can start another or be reparented away), then killed, until none is left."""
+    so none can start another or be reparented away), then killed, until none is left. (Killing the
+    process group alone would miss torchrun's workers, which run in sessions of their own.)"""
     known = {pid}
     for sig in (signal.SIGSTOP, signal.SIGKILL):
         for _ in range(3):  # freeze, look again for what started meanwhile
