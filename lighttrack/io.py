@@ -41,26 +41,29 @@ def remove_stale_temporaries(path: str | os.PathLike) -> list[Path]:
     no process with its id exists any more (a live or foreign writer's file is left alone)."""
     path = Path(path)
     removed = []
-    prefix, host = f".{path.name}.", _host()
-    try:
-        names = [n for n in os.listdir(path.parent) if n.startswith(prefix) and n.endswith(".tmp")]
-    except OSError:
-        return removed
-    for name in names:
-        if not _writer_is_dead(name[len(prefix):-len(".tmp")], host):
-            continue
+    for stale in _left_by_dead_writers(path.parent, f".{path.name}.", ".tmp"):
         try:
-            os.unlink(path.parent / name)
-            removed.append(path.parent / name)
+            os.unlink(stale)
+            removed.append(stale)
         except OSError:
             pass
     return removed
 
 
-def _writer_is_dead(tag: str, host: str) -> bool:
-    """``tag`` is ``<host>-<pid>.<random>``: True when that writer ran here and has exited."""
-    m = re.fullmatch(r"([A-Za-z0-9_]+)-(\d+)\.[^.]+", tag)
-    return m is not None and m.group(1) == host and not _alive(int(m.group(2)))
+def _left_by_dead_writers(folder: Path, prefix: str, suffix: str = "") -> list[Path]:
+    """The entries ``<prefix><host>-<pid>.<random><suffix>`` of ``folder`` whose writer ran on this
+    host and no longer exists (a live or foreign writer's entry is not listed)."""
+    host = _host()
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(prefix) and n.endswith(suffix)]
+    except OSError:
+        return []
+    stale = []
+    for name in names:
+        m = re.fullmatch(r"([A-Za-z0-9_]+)-(\d+)\.[^.]+", name[len(prefix):len(name) - len(suffix)])
+        if m is not None and m.group(1) == host and not _alive(int(m.group(2))):
+            stale.append(folder / name)
+    return stale
 
 
 def make_staging_dir(parent: str | os.PathLike, label: str) -> Path:
@@ -74,16 +77,9 @@ def make_staging_dir(parent: str | os.PathLike, label: str) -> Path:
 def remove_stale_staging_dirs(parent: str | os.PathLike, label: str) -> list[Path]:
     """Delete the staging folders of :func:`make_staging_dir` whose writer ran on this host and no
     longer exists (a live or foreign writer's folder is left alone)."""
-    parent, prefix, host = Path(parent), f".{label}.", _host()
-    try:
-        names = [n for n in os.listdir(parent) if n.startswith(prefix)]
-    except OSError:
-        return []
-    removed = []
-    for name in names:
-        if _writer_is_dead(name[len(prefix):], host) and (parent / name).is_dir():
-            shutil.rmtree(parent / name, ignore_errors=True)
-            removed.append(parent / name)
+    removed = [stale for stale in _left_by_dead_writers(Path(parent), f".{label}.") if stale.is_dir()]
+    for stale in removed:
+        shutil.rmtree(stale, ignore_errors=True)
     return removed
 
 

@@ -105,7 +105,6 @@ def export_weights(weights: Path, arch: str, outdir: Path, weights_sha256: str) 
 
 def _build_entry(root: Path, target: Path, weights: Path, arch: str, digest: str) -> None:
     """Export into a fresh folder beside ``target`` and rename it into place."""
-    root.mkdir(parents=True, exist_ok=True)
     remove_stale_staging_dirs(root, STAGING_LABEL)  # what a killed export left behind
     staging = make_staging_dir(root, STAGING_LABEL)
     try:
