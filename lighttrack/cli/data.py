@@ -17,7 +17,7 @@ from lighttrack.data.validate import check_dataset, dataset_stats, format_report
 from lighttrack.errors import InputError
 from lighttrack.io import atomic_write_text
 
-FORMATS_HELP = ("got10k, lasot, trackingnet, otb, uav123, vot, davis, coco, vid, folder, stills, cache, "
+FORMATS_HELP = ("got10k, lasot, trackingnet, otb, uav123, vot, davis, coco, vid, det, youtubebb, folder, stills, cache, "
                 "synthetic, or auto (guess from the layout)")
 
 

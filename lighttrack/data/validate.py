@@ -54,8 +54,12 @@ def frame_problems(seq: Sequence, decode: bool = False) -> list[Problem]:
     if seq.loader is not None:
         return []
     missing, broken = [], []
+    # frames a reader marks optional (YouTube-BB's absent rows) may have no file
+    optional = np.asarray(seq.meta.get("optional_frames", np.zeros(len(seq), bool)), dtype=bool)
     for i, path in enumerate(seq.frame_paths):
         why = check_image_file(path)
+        if why == "missing" and i < len(optional) and optional[i]:
+            continue
         if why is None and decode:
             why = None if cv2.imread(path, cv2.IMREAD_REDUCED_COLOR_8) is not None else "not decodable"
         if why == "missing":

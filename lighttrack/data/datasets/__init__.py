@@ -19,6 +19,8 @@ FORMATS: dict[str, str] = {
     "davis": "lighttrack.data.datasets.davis:DavisDataset",
     "coco": "lighttrack.data.datasets.coco:CocoDataset",
     "vid": "lighttrack.data.datasets.vid:VidDataset",
+    "det": "lighttrack.data.datasets.det:DetDataset",
+    "youtubebb": "lighttrack.data.datasets.youtubebb:YoutubeBBDataset",
     "folder": "lighttrack.data.datasets.folder:FolderDataset",
     "realvideo": "lighttrack.data.datasets.realvideo:RealVideoDataset",
     "synthetic": "lighttrack.data.synthetic:SyntheticDataset",
@@ -29,7 +31,8 @@ FORMATS: dict[str, str] = {
 
 def dataset_class(fmt: str) -> type[Dataset]:
     key = fmt.lower().replace("-", "").replace("_", "")
-    aliases = {"got": "got10k", "uav": "uav123", "imagenetvid": "vid", "ilsvrc": "vid", "generic": "folder"}
+    aliases = {"got": "got10k", "uav": "uav123", "imagenetvid": "vid", "ilsvrc": "vid", "generic": "folder",
+               "imagenetdet": "det", "ytbb": "youtubebb", "ytb": "youtubebb", "youtubeboundingboxes": "youtubebb"}
     key = aliases.get(key, key)
     if key not in FORMATS:
         raise DataError(f"unknown data set format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -76,8 +79,13 @@ def detect_format(root) -> str:
         return "cache"
     if {"JPEGImages", "Annotations"} <= names:
         return "davis"
+    for base in (r, r / "ILSVRC", r / "ILSVRC2015"):
+        if (base / "Annotations" / "DET").is_dir() and not (base / "Annotations" / "VID").is_dir():
+            return "det"  # a release holding both (ILSVRC2015) reads as vid unless --format det
     if "Data" in names and "Annotations" in names or (r / "ILSVRC2015").is_dir():
         return "vid"
+    if any(n.startswith("yt_bb_detection_") and n.endswith(".csv") for n in names):
+        return "youtubebb"
     if "data_seq" in names or (r / "UAV123" / "data_seq").is_dir():
         return "uav123"
     if any(n.startswith("TRAIN_") or n == "TEST" for n in names):
