@@ -35,6 +35,9 @@ DATA_ROOTS: dict[str, str] = {
     "LIGHTTRACK_GOT10K": "GOT-10k as unpacked (train/, val/, test/ with list.txt)",
     "LIGHTTRACK_VID": "ImageNet VID as unpacked (ILSVRC2015: Data/VID, Annotations/VID)",
     "LIGHTTRACK_COCO": "COCO 2017 as unpacked (annotations/instances_train2017.json, train2017/)",
+    "LIGHTTRACK_DET": "ImageNet DET as unpacked (ILSVRC/ or ILSVRC2015/: Data/DET, Annotations/DET, ImageSets/DET)",
+    "LIGHTTRACK_YOUTUBEBB": "YouTube-BB: yt_bb_detection_train.csv beside the frames you decoded "
+                            "(yt_bb_detection_train/<class_id>/<youtube_id>_<timestamp_ms>_<class_id>_<object_id>.jpg)",
     "LIGHTTRACK_IMAGENET": "ImageNet-1k classification as image folders (train/<class>/*.JPEG)",
 }
 
@@ -81,7 +84,22 @@ def expand_data_roots(value: Any, source: str = "config", environ: Mapping[str, 
     variable or one that does not name a folder; the message starts with ``source`` and the
     dotted key (``configs/davis_mobile.yaml: data.train.0.root: LIGHTTRACK_DAVIS is not set: ...``).
     """
-    return _expand(value, source, (), environ)
+    try:
+        return _expand(value, source, (), environ)
+    except ConfigError as err:  # name every other unusable root too, so one start shows them all
+        others = [n for n in referenced_data_roots(value)
+                  if n in DATA_ROOTS and n not in str(err) and not _usable(n, environ)]
+        if not others:
+            raise
+        raise ConfigError(f"{err}; also not set or not a folder: {', '.join(others)}") from None
+
+
+def _usable(name: str, environ: Mapping[str, str] | None) -> bool:
+    try:
+        data_root(name, environ)
+    except ConfigError:
+        return False
+    return True
 
 
 def _expand(value: Any, source: str, key: tuple, environ: Mapping[str, str] | None) -> Any:

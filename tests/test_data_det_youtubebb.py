@@ -183,3 +183,27 @@ def test_stats_cache_and_sampler(tmp_path, capsys, fmt, maker):
     pairs = PairDataset(PairSampler([Source(ds, 6, 3 if fmt == "youtubebb" else 100)], seed=1))
     item = pairs.item(0, 0)
     assert item["template"].shape == (3, 128, 128) and pairs.skipped == 0
+
+
+PAPER_MIX = [("youtubebb", 200000, 3), ("vid", 100000, 100), ("coco", 50000, 1), ("det", 50000, 100),
+             ("got10k", 200000, 100)]
+
+
+@pytest.mark.parametrize("recipe", ["supernet_paper.yaml", "retrain_mobile_paper.yaml"])
+def test_paper_recipes_name_all_five_sources(recipe, tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from lighttrack.errors import ConfigError
+    from lighttrack.train.config import load_config
+
+    path = Path(__file__).resolve().parents[1] / "configs" / recipe
+    variables = ["LIGHTTRACK_YOUTUBEBB", "LIGHTTRACK_VID", "LIGHTTRACK_COCO", "LIGHTTRACK_DET", "LIGHTTRACK_GOT10K"]
+    for name in variables:
+        monkeypatch.setenv(name, str(tmp_path))
+    cfg = load_config(path)
+    assert [(s.format, s.pairs, s.frame_range) for s in cfg.data.train] == PAPER_MIX
+    assert cfg.data.pairs_per_epoch == sum(p for _, p, _ in PAPER_MIX) == 600000
+    monkeypatch.delenv("LIGHTTRACK_DET")
+    monkeypatch.setenv("LIGHTTRACK_YOUTUBEBB", str(tmp_path / "nowhere"))
+    with pytest.raises(ConfigError, match="LIGHTTRACK_YOUTUBEBB=.* is not a folder.*also not set or not a folder: LIGHTTRACK_DET"):
+        load_config(path)
