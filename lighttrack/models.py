@@ -22,6 +22,9 @@ ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 WEIGHTS_ENV = "LIGHTTRACK_WEIGHTS_DIR"
 SHIPPED_TERMS = ("research use only: trained on DAVIS-2016 (CC BY-NC 4.0) among permissive sets; "
                  "see lighttrack/assets/MODEL_CARD.md")
+OFFICIAL_TERMS = ("MIT, Copyright (c) 2021 Multimedia Research (the LightTrack authors' trained weights, converted "
+                  "from an OpenVINO IR of them); licence text in lighttrack/assets/LICENSE-lighttrack-official, "
+                  "provenance in lighttrack/assets/MODEL_CARD.md")
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,11 @@ _SHIPPED = (
         "found by our own search under 300 M MACs (configs/search_300m.yaml): 280.6 M MACs, 0.854 M parameters",
         "lighttrack-m300.pt", "26fb78bf712b218ba9f941401315b8ddee7659b5ce49314670583c2ba1615ef2",
         "lighttrack-m300-tuned-aligned", SHIPPED_TERMS),
+    ModelEntry(
+        "lighttrack-mobile-official", "back_04502514044521042540+cls_211000022+reg_100000111_ops_32",
+        "LightTrack-Mobile with the official trained weights of the paper's authors (MIT), converted from an OpenVINO IR",
+        "lighttrack-mobile-official.pt", "c81c0e4e530ccf44d4d14f33c8fbb789f8f68b7e2312e9617a541a723bee7796",
+        "default", OFFICIAL_TERMS),
 )
 MODELS: dict[str, ModelEntry] = {entry.name: entry for entry in _SHIPPED}
 

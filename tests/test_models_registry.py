@@ -13,12 +13,16 @@ from lighttrack.tracker.tracker import carried_preset
 
 def test_every_shipped_model_is_one_entry_with_file_hash_preset_and_terms():
     shipped = [m for m in lighttrack.list_models() if m.weights]
-    assert [m.name for m in shipped] == ["lighttrack-mobile", "lighttrack-m300"]
+    assert [m.name for m in shipped] == ["lighttrack-mobile", "lighttrack-m300", "lighttrack-mobile-official"]
     for entry in shipped:
         path = ASSETS_DIR / entry.weights
         assert file_sha256(path) == entry.sha256
         assert carried_preset(entry.name).name == entry.preset
-        assert "research use" in entry.terms
+        if entry.weights == "lighttrack-mobile-official.pt":  # the authors' weights: their licence, shipped beside them
+            assert "MIT" in entry.terms and "Multimedia Research" in entry.terms
+            assert "Copyright (c) 2021 Multimedia Research" in (ASSETS_DIR / "LICENSE-lighttrack-official").read_text()
+        else:
+            assert "research use" in entry.terms
         net, data = load_weights(entry.name)
         assert str(net.arch) == entry.arch == data["arch"]
     assert lighttrack.get_model("LightTrack-Mobile").arch == str(lighttrack.resolve_arch("lighttrack-mobile"))

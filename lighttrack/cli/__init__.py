@@ -26,6 +26,7 @@ COMMANDS = {
     "tune": "tune the tracker's penalty_k, window influence and lr on a validation split (Optuna TPE)",
     "track": "track objects through a video file, an image folder or a camera",
     "export": "export a tracker network for deployment (ONNX)",
+    "convert": "convert trained weights from another format (the official LightTrack-Mobile's OpenVINO IR) into a checkpoint",
     "search": "search the supernet for the best trackers under MACs / params / latency budgets",
     "latency": "build and validate per-op latency lookup tables for a runtime (PyTorch CPU/CUDA, ONNX Runtime CPU)",
     "demo": "train a small supernet, search it, retrain the winner, beat KCF/CSRT, export, track a video",

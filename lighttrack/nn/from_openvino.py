@@ -34,7 +34,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from lighttrack import __version__
 from lighttrack.arch import Arch
+from lighttrack.io import atomic_torch_save, file_sha256
 from lighttrack.nn.checkpoint import FORMAT
 from lighttrack.nn.net import TrackerNet
 from lighttrack.nn.openvino_ir import IRError, IRGraph, read_ir
@@ -70,7 +72,7 @@ class Conversion:
     arch: str
     convolutions: int
     element_types: tuple[str, ...]
-    sources: dict[str, str]
+    sources: dict[str, str]  # IR file name -> SHA-256 (recorded in the checkpoint)
 
 
 # ---- reading the IR ------------------------------------------------------------------------------
@@ -345,7 +347,7 @@ def convert_openvino(folder: str | os.PathLike, arch: str | Arch = MOBILE_ARCH) 
     if missing:
         raise IRError(f"{folder}: the IR gave no value for {missing[0]} ({len(missing)} entries in all)")
     return Conversion(state, str(arch), len(targets), tuple(sorted(kinds)),
-                      {name: str(paths[name][0]) for name in GRAPHS})
+                      {path.name: file_sha256(path) for name in GRAPHS for path in paths[name]})
 
 
 def _check_count(graph: IRGraph, convs: list[IRConv], targets: list, part: str) -> None:
@@ -364,10 +366,10 @@ def save_conversion(conversion: Conversion, out: str | os.PathLike, preset: dict
                     provenance: dict | None = None) -> Path:
     """Write the converted network as our self-describing checkpoint, atomically (nothing is
     written unless the whole conversion succeeded: call this after :func:`convert_openvino`)."""
-    from lighttrack.io import atomic_torch_save
-
     payload = {"format": FORMAT, "arch": conversion.arch, "template_size": 128, "state_dict": conversion.state_dict,
-               "storage": "float32", "source": provenance or {"converted_from": conversion.sources}}
+               "storage": "float32",
+               "source": {"converted_from": "OpenVINO IR", "files_sha256": conversion.sources,
+                          "converter": f"lighttrack {__version__} convert openvino", **(provenance or {})}}
     if preset is not None:
         payload["preset"] = preset
     return atomic_torch_save(out, payload)
