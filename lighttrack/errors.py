@@ -30,6 +30,20 @@ class ConfigError(LightTrackError):
     """A configuration with an unknown key, a wrong type or an impossible value."""
 
 
+TRAIN_EXTRA = "lighttrack[train]"
+
+
+class MissingExtraError(LightTrackError):
+    """A command or backend that needs PyTorch (training, search, export, the demo, ``--backend
+    torch``) run from the plain install, which leaves PyTorch out."""
+
+
+def missing_extra(what: str) -> MissingExtraError:
+    """The one-line answer for ``what`` in a plain install: which extra to install."""
+    return MissingExtraError(f"{what} needs PyTorch and the training tools, which the plain install leaves out: "
+                             f"pip install '{TRAIN_EXTRA}'")
+
+
 def notice(message: str) -> None:
     """One line on stderr for what the user should know but that does not stop the work (a
     fallback taken, a cache rebuilt): the non-fatal sibling of :class:`LightTrackError`."""

@@ -30,11 +30,16 @@ OPTIONAL = {
 }
 
 
-def core_dependencies() -> set[str]:
+def dependencies() -> tuple[set[str], set[str]]:
+    """The plain install's distributions and the training extra's."""
     tomllib = pytest.importorskip("tomllib", reason="reading pyproject.toml needs Python 3.11's tomllib")
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return {re.split(r"[<>=!~\[ ;]", dep, maxsplit=1)[0].lower() for dep in project["dependencies"]}
+
+    def names(deps):
+        return {re.split(r"[<>=!~\[ ;]", dep, maxsplit=1)[0].lower() for dep in deps}
+
+    return names(project["dependencies"]), names(project["optional-dependencies"]["train"])
 
 
 def third_party_imports() -> dict[str, set[str]]:
@@ -53,18 +58,21 @@ def third_party_imports() -> dict[str, set[str]]:
     return found
 
 
-def test_every_import_of_the_package_is_a_core_dependency():
-    """The README's first command installs the core only: an import that only the test extra
-    satisfied once broke the demo at its export stage."""
-    core = core_dependencies()
+def test_every_import_of_the_package_is_a_declared_dependency():
+    """Every import is in the plain install or the training extra (the README's first command
+    installs both, the plain install is checked torch-free in tests/test_tracker_shipped.py and CI):
+    an import that only the test extra satisfied once broke the demo at its export stage."""
+    core, train = dependencies()
     missing = {
         name: sorted(paths)
         for name, paths in third_party_imports().items()
-        if name not in OPTIONAL and DISTRIBUTIONS.get(name, name).lower() not in core
+        if name not in OPTIONAL and DISTRIBUTIONS.get(name, name).lower() not in core | train
     }
-    assert not missing, f"imported by the package but not a core dependency: {missing}"
-    for needed in ("onnx", "onnxruntime", "platformdirs"):
+    assert not missing, f"imported by the package but not a declared dependency: {missing}"
+    for needed in ("onnxruntime", "platformdirs", "numpy", "opencv-contrib-python-headless"):
         assert needed in core
+    for heavy in ("torch", "optuna", "matplotlib", "onnx"):  # the plain install leaves these out
+        assert heavy in train and heavy not in core
 
 
 def test_readme_python_block_runs_as_written(tmp_path):

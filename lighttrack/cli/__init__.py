@@ -12,7 +12,7 @@ import sys
 from collections.abc import Collection
 
 from lighttrack import __version__
-from lighttrack.errors import LightTrackError
+from lighttrack.errors import LightTrackError, missing_extra
 
 # The commands in the order help lists them, with their one-line help. ``lighttrack.cli.<name>``
 # implements each; only the chosen command's module is imported (it loads the layers it needs), so
@@ -32,6 +32,13 @@ COMMANDS = {
     "demo": "train a small supernet, search it, retrain the winner, beat KCF/CSRT, export, track a video",
 }
 COMMAND_MODULES = list(COMMANDS)
+# What the training extra adds to the plain install: a command that reaches one of these in a plain
+# install gets one line naming the extra (exit 2), not a traceback.
+TRAIN_EXTRA_MODULES = frozenset({"torch", "torchvision", "optuna", "matplotlib", "onnx", "onnxscript", "tensorboard"})
+
+
+def _needs_extra(err: ImportError) -> bool:
+    return (getattr(err, "name", None) or "").split(".")[0] in TRAIN_EXTRA_MODULES
 
 
 def build_parser(load: Collection[str] | None = None) -> argparse.ArgumentParser:
@@ -59,7 +66,14 @@ def chosen_command(argv: list[str]) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(load=[chosen_command(argv)])
+    command = chosen_command(argv)
+    try:
+        parser = build_parser(load=[command])
+    except ImportError as err:  # the command's module imports torch and the like at its top
+        if not _needs_extra(err):
+            raise
+        print(f"lighttrack {command}: error: {missing_extra(f'lighttrack {command}')}", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
@@ -68,6 +82,11 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except LightTrackError as err:
         print(f"lighttrack {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except ImportError as err:  # a plain install reached training-only code (--backend torch, a plot)
+        if not _needs_extra(err):
+            raise
+        print(f"lighttrack {args.command}: error: {missing_extra(f'this use of lighttrack {args.command}')}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into `head` and the like
         return 0

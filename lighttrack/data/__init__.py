@@ -1,15 +1,28 @@
 """The tracking-data layer: readers for every standard layout, checks, synthetic clips, pair
-sampling, crops, labels and a crop cache. See docs/data.md."""
+sampling, crops, labels and a crop cache. See docs/data.md.
 
-from lighttrack.data.datasets import FORMATS, Dataset, detect_format, open_dataset
-from lighttrack.data.pairs import PairDataset
-from lighttrack.data.sampler import PairSampler, PairSpec, Source
-from lighttrack.data.sequence import Problem, Sequence, load_image
-from lighttrack.data.synthetic import synthetic_sequence
-from lighttrack.data.targets import make_targets
-from lighttrack.data.transforms import AugmentConfig
+Names are imported on first use: ``lighttrack eval`` reads data sets in the plain install, while
+pair sampling (``PairDataset``) needs torch, which only the training extra brings.
+"""
 
-__all__ = [
-    "FORMATS", "Dataset", "detect_format", "open_dataset", "PairDataset", "PairSampler", "PairSpec",
-    "Source", "Problem", "Sequence", "load_image", "synthetic_sequence", "make_targets", "AugmentConfig",
-]
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "FORMATS": "datasets", "Dataset": "datasets", "detect_format": "datasets", "open_dataset": "datasets",
+    "PairDataset": "pairs",
+    "PairSampler": "sampler", "PairSpec": "sampler", "Source": "sampler",
+    "Problem": "sequence", "Sequence": "sequence", "load_image": "sequence",
+    "synthetic_sequence": "synthetic",
+    "make_targets": "targets",
+    "AugmentConfig": "transforms",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"lighttrack.data.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'lighttrack.data' has no attribute {name!r}")

@@ -42,6 +42,7 @@ from onnxruntime.quantization import (
 from onnxruntime.quantization.shape_inference import quant_pre_process
 from torch import nn
 
+from lighttrack import __version__
 from lighttrack.errors import InputError
 from lighttrack.io import atomic_write_json
 
@@ -49,6 +50,7 @@ TEMPLATE_FILE = "template.onnx"
 TRACK_FILE = "track.onnx"
 TRACK_INT8_FILE = "track.int8.onnx"
 META_FILE = "lighttrack.json"
+FORMAT = "lighttrack.onnx/1"  # the graphs' inputs, outputs and meaning; the tracker refuses other formats
 FEATURE_NAMES = ("zk", "zb")
 
 
@@ -175,7 +177,8 @@ def export_onnx(
             os.replace(tmp / name, outdir / name)
             result.files[name] = outdir / name
     meta = {
-        "format": "lighttrack.onnx/1",
+        "format": FORMAT,
+        "lighttrack_version": __version__,
         "arch": str(getattr(net, "arch", "")),
         "template": TEMPLATE_FILE,
         "track": TRACK_FILE,

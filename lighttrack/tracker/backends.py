@@ -1,7 +1,8 @@
 """Network backends with one numpy interface: PyTorch (CPU or CUDA) and ONNX Runtime.
 
 Both take normalised float32 NCHW batches and return float32 numpy arrays, so the tracker
-never knows which one runs. ``template()`` returns an opaque per-target feature handle (a torch
+never knows which one runs. torch is imported when a PyTorch backend is made: the plain install
+(ONNX Runtime, no torch) imports this module too. ``template()`` returns an opaque per-target feature handle (a torch
 tensor kept on the device, or the ONNX template graph's outputs); ``take()`` selects targets
 from it so targets with different search sizes can be run in separate batches.
 """
@@ -10,18 +11,21 @@ from __future__ import annotations
 
 import json
 import os
+import weakref
 from pathlib import Path
 from typing import Any, Protocol, Sequence
 
 import numpy as np
-import torch
 
-from lighttrack.errors import CheckpointError, InputError
+from lighttrack import __version__
+from lighttrack.arch import Arch
+from lighttrack.errors import ArchError, CheckpointError, InputError, missing_extra
 from lighttrack.geometry import score_size
 
 TEMPLATE_GRAPH = "template.onnx"
 TRACK_GRAPH = "track.onnx"
 META_FILE = "lighttrack.json"
+GRAPH_FORMAT = "lighttrack.onnx/1"  # what lighttrack.export.onnx writes (kept equal by a test: export imports torch)
 
 
 class Backend(Protocol):
@@ -34,8 +38,18 @@ class Backend(Protocol):
     def take(self, features: Any, indices: Sequence[int]) -> Any: ...
 
 
+def _torch():
+    """torch, or the one-line answer of a plain install (see the module docstring)."""
+    try:
+        import torch  # local: see the module docstring
+    except ImportError:
+        raise missing_extra("the PyTorch backend (--backend torch, CUDA)") from None
+    return torch
+
+
 def resolve_device(device: str | None) -> str:
     """'cpu', 'cuda', 'cuda:N' or 'auto' (CUDA when present, else CPU)."""
+    torch = _torch()
     device = (device or "cpu").lower()
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
@@ -52,7 +66,7 @@ class TorchBackend:
     name = "torch"
 
     def __init__(self, net, device: str = "cpu", threads: int | None = None) -> None:
-        self.torch = torch
+        self.torch = torch = _torch()
         self.device = torch.device(resolve_device(device))
         if threads:
             torch.set_num_threads(int(threads))
@@ -108,6 +122,47 @@ def session_options(threads: int | None = None, spin: bool | None = None):
     return options
 
 
+# Sessions of one graph file with the same settings, shared by every backend of this process that
+# loads it: 8 trackers hold one set of weights and one memory arena instead of 8 (ONNX Runtime's
+# run() may be called from several threads). A session lives while a backend holds it.
+_SESSIONS: "weakref.WeakValueDictionary[tuple, Any]" = weakref.WeakValueDictionary()
+
+
+def shared_session(path: Path, options_key: tuple, make: Any) -> Any:
+    """The process's session of ``path`` for these settings, made by ``make()`` on first use.
+    The key holds the file's size and modification time, so a re-exported graph is loaded anew."""
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, options_key)
+    session = _SESSIONS.get(key)
+    if session is None:
+        session = make()
+        _SESSIONS[key] = session
+    return session
+
+
+def check_export_identity(directory: Path, meta: dict, arch: str | Arch | None = None) -> None:
+    """Refuse, before any tracking, a folder this version cannot read as it was meant: another
+    graph format, another lighttrack version, an architecture outside this version's space, or
+    another architecture than ``arch`` (when given)."""
+    where = f"the ONNX folder {str(directory)!r}"
+    if meta.get("format", GRAPH_FORMAT) != GRAPH_FORMAT:
+        raise CheckpointError(f"{where} holds graphs of format {meta.get('format')!r}; this version reads {GRAPH_FORMAT!r}: "
+                              f"re-export with 'lighttrack export onnx'")
+    version = meta.get("lighttrack_version")
+    if version != __version__:
+        made = f"lighttrack {version}" if version else "a lighttrack version that did not record itself"
+        raise CheckpointError(f"{where} was exported by {made}, not by this lighttrack {__version__}: "
+                              f"re-export it with 'lighttrack export onnx'")
+    try:
+        found = Arch.parse(str(meta.get("arch", "")))
+    except ArchError as err:
+        raise CheckpointError(f"{where} is not of an architecture this version knows ({err})") from None
+    if arch is not None:
+        expected = arch if isinstance(arch, Arch) else Arch.parse(str(arch))
+        if found != expected:
+            raise CheckpointError(f"{where} holds architecture {found}, not the {expected} asked for")
+
+
 class OnnxBackend:
     """The exported template and per-frame graphs (``lighttrack export onnx``) in ONNX Runtime.
 
@@ -118,7 +173,7 @@ class OnnxBackend:
 
     name = "onnxruntime"
 
-    def __init__(self, directory: str | os.PathLike, threads: int | None = None, providers: Sequence[str] | None = None, int8: bool | None = None, spin: bool | None = False) -> None:
+    def __init__(self, directory: str | os.PathLike, threads: int | None = None, providers: Sequence[str] | None = None, int8: bool | None = None, spin: bool | None = False, arch: str | Arch | None = None) -> None:
         directory = Path(directory)
         meta_path = directory / META_FILE
         if not directory.is_dir() or not meta_path.is_file():
@@ -129,6 +184,7 @@ class OnnxBackend:
             raise CheckpointError(f"{meta_path} is not valid JSON: {err}") from err
         if not isinstance(self.meta, dict):
             raise CheckpointError(f"{meta_path} is not a JSON object; re-export with 'lighttrack export onnx'")
+        check_export_identity(directory, self.meta, arch)
         track_file = self.meta.get("track_int8") if int8 else self.meta.get("track", TRACK_GRAPH)
         if int8 and not track_file:
             raise CheckpointError(f"{str(directory)!r} holds no INT8 graph; export with 'lighttrack export onnx --int8'")
@@ -141,10 +197,14 @@ class OnnxBackend:
         available = ort.get_available_providers()
         if providers is None:
             providers = [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in available]
-        options = session_options(threads, spin)
+        options_key = (threads, spin, tuple(providers))
+
+        def session(path: Path):
+            return shared_session(path, options_key, lambda: ort.InferenceSession(str(path), session_options(threads, spin), providers=list(providers)))
+
         try:
-            self.template_session = ort.InferenceSession(str(directory / self.meta.get("template", TEMPLATE_GRAPH)), options, providers=list(providers))
-            self.track_session = ort.InferenceSession(str(directory / track_file), options, providers=list(providers))
+            self.template_session = session(directory / self.meta.get("template", TEMPLATE_GRAPH))
+            self.track_session = session(directory / track_file)
         except Exception as err:  # onnxruntime raises its own exception types
             raise CheckpointError(f"cannot load the ONNX graphs in {str(directory)!r}: {err}") from None
         self.template_outputs = [o.name for o in self.template_session.get_outputs()]

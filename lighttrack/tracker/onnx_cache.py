@@ -30,15 +30,14 @@ from typing import Callable
 
 import platformdirs
 
-from lighttrack.errors import CheckpointError, LightTrackError, notice
-from lighttrack.export.onnx import export_onnx
+from lighttrack.errors import CheckpointError, LightTrackError, missing_extra, notice
 from lighttrack.io import atomic_write_json, file_sha256, make_staging_dir, remove_stale_staging_dirs
 from lighttrack.models import load_weights
 from lighttrack.tracker.backends import META_FILE, OnnxBackend
 from lighttrack.tracker.presets import stored_preset
 
 # Bump when the exported graphs change (export/onnx.py): older entries are then rebuilt.
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2  # 2: the graphs' metadata names the lighttrack version
 CACHE_ENV = "LIGHTTRACK_CACHE_DIR"
 STAGING_LABEL = "building"  # an export in progress: <cache>/onnx/.building.<host>-<pid>.<random>/
 
@@ -88,6 +87,10 @@ def entry_is_valid(directory: Path, weights_sha256: str, arch: str) -> bool:
 
 def export_weights(weights: Path, arch: str, outdir: Path, weights_sha256: str) -> None:
     """Export ``weights`` into ``outdir`` (checked against PyTorch) and record the cache identity."""
+    try:  # local: the exporter needs torch and onnx, which the plain install leaves out
+        from lighttrack.export.onnx import export_onnx
+    except ImportError:
+        raise missing_extra(f"exporting the weights {str(weights)!r} to ONNX") from None
     net, data = load_weights(weights, arch)
     preset = stored_preset(data)
     try:
@@ -127,14 +130,16 @@ def cached_onnx_backend(
     arch: str,
     make_backend: Callable[[Path], OnnxBackend],
     notice: Callable[[str], None] = notice,
+    digest: str | None = None,
 ) -> OnnxBackend:
     """An ONNX Runtime backend for a weights file, from the cache (exporting it on first use).
 
-    ``make_backend(directory)`` opens the sessions (threads, spinning, …). A read-only cache
+    ``make_backend(directory)`` opens the sessions (threads, spinning, …); ``digest`` is the
+    weights file's SHA-256 when the caller has it already. A read-only cache
     folder is reported through ``notice`` and the graphs are exported to a temporary folder.
     """
     weights = Path(weights)
-    digest = file_sha256(weights)
+    digest = digest or file_sha256(weights)
     root = cache_root() / "onnx"
     target = root / entry_name(digest, arch)
     if entry_is_valid(target, digest, arch):

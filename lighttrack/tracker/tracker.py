@@ -20,8 +20,7 @@ import cv2
 import numpy as np
 
 from lighttrack.errors import InputError, notice
-from lighttrack.models import arch_of_weights, load_weights, weights_file
-from lighttrack.nn.checkpoint import read_checkpoint
+from lighttrack.models import arch_of_weights, load_weights, resolve_arch, weights_file
 from lighttrack.tracker.backends import Backend, OnnxBackend, TorchBackend
 from lighttrack.tracker.crop import Cropper, fill_colour, normalize_into, search_geometry, template_side
 from lighttrack.tracker.postprocess import Step, StepInputs, StepRates, cell_reading, choose_cell, move, result_box, sigmoid
@@ -183,11 +182,11 @@ class Tracker:
         else ``"default"``. ``spin``: see :func:`backends.session_options`.
         """
         if choose_backend(backend, device) == "onnxruntime":
-            # local: the cache exports with onnx / ONNX Runtime, which choose_backend found installed;
-            # where they are missing this module still imports and falls back to PyTorch
-            from lighttrack.tracker.onnx_cache import cached_onnx_backend
+            # local: the graphs run in ONNX Runtime, which choose_backend found installed; where it
+            # is missing this module still imports and falls back to PyTorch
+            from lighttrack.tracker.shipped import onnx_backend_of
 
-            onnx_backend = cached_onnx_backend(
+            onnx_backend = onnx_backend_of(
                 weights_file(path_or_name), arch_of_weights(path_or_name, arch),
                 lambda directory: OnnxBackend(directory, threads=threads, spin=spin))
             if preset is None:
@@ -199,13 +198,15 @@ class Tracker:
         return cls(TorchBackend(net, device=device, threads=threads), preset=preset, **kwargs)
 
     @classmethod
-    def from_onnx(cls, directory: str | os.PathLike, preset: str | os.PathLike | Preset | None = None, threads: int | None = None, int8: bool = False, spin: bool | None = False, **kwargs) -> "Tracker":
+    def from_onnx(cls, directory: str | os.PathLike, preset: str | os.PathLike | Preset | None = None, threads: int | None = None, int8: bool = False, spin: bool | None = False, arch: str | None = None, **kwargs) -> "Tracker":
         """ONNX Runtime tracker from a folder written by ``lighttrack export onnx``.
 
         ``int8`` picks the quantized per-frame graph; ``spin`` see :func:`backends.session_options`.
         ``preset`` None: the preset the export recorded from its checkpoint, else ``"default"``.
+        A folder of another lighttrack version, or of another architecture than ``arch`` (a
+        registry name or path string, when given), is refused before tracking.
         """
-        backend = OnnxBackend(directory, threads=threads, int8=int8, spin=spin)
+        backend = OnnxBackend(directory, threads=threads, int8=int8, spin=spin, arch=resolve_arch(arch) if arch else None)
         if preset is None:
             preset = stored_preset(getattr(backend, "meta", {}) or {}) or "default"
         return cls(backend, preset=preset, **kwargs)
@@ -407,6 +408,8 @@ class CVTracker:
 def carried_preset(path_or_name: str | os.PathLike) -> Preset | None:
     """The preset a checkpoint file or a shipped model's weights carry (None: they carry none),
     read without building the network."""
+    from lighttrack.nn.checkpoint import read_checkpoint  # local: reading a checkpoint needs torch, tracking does not
+
     return stored_preset(read_checkpoint(weights_file(path_or_name)))
 
 

@@ -460,7 +460,7 @@ class Trainer:
         if self.cfg.log.tensorboard:
             if self._writer is None:
                 try:
-                    from torch.utils.tensorboard import SummaryWriter  # optional: tensorboard is in the train extra only
+                    from torch.utils.tensorboard import SummaryWriter  # optional: the tensorboard extra
 
                     self._writer = SummaryWriter(str(self.out_dir / "tb"))
                 except ImportError:
