@@ -10,7 +10,7 @@ from lighttrack.cli import COMMANDS
 from lighttrack.data import open_dataset
 from lighttrack.errors import DataError, InputError
 from lighttrack.eval.pack import pack_results
-from lighttrack.eval.protocols import protocol_for
+from lighttrack.eval.protocols import protocol_for, vot_protocol
 from lighttrack.eval.results import ResultStore
 from lighttrack.eval.runner import RESULTS_DIR, _json_safe, evaluate_run, format_result, run_benchmark
 
@@ -82,7 +82,8 @@ def register(subparsers) -> None:
             "Run a tracker over a benchmark, write the result files in the benchmark's own format "
             "(readable by the official toolkits and evaluation servers), resume an interrupted run, and "
             "print the numbers the official toolkit would print together with the protocol followed: "
-            "OTB/UAV123/LaSOT/TrackingNet one-pass evaluation, GOT-10k AO/SR, VOT supervised A/R/EAO; "
+            "OTB/UAV123/LaSOT/TrackingNet one-pass evaluation, GOT-10k AO/SR, VOT supervised A/R/EAO, "
+            "VOT2020+ multi-start A/R/EAO; "
             "generic folders use OTB-style one-pass evaluation."),
         epilog=("examples:\n"
                 "  lighttrack eval --tracker kcf --dataset otb --root ~/data/OTB100\n"
@@ -102,7 +103,9 @@ def register(subparsers) -> None:
     add_dataset_args(p)
     p.add_argument("--preset", help="tracker preset name or YAML/JSON file (LightTrack trackers; default: the preset the weights carry, else 'default')")
     p.add_argument("--protocol", help="evaluate with another protocol than the data set's own "
-                                      "(otb-ope, uav-ope, lasot-ope, trackingnet, got10k, vot-supervised, ope)")
+                                      "(otb-ope, uav-ope, lasot-ope, trackingnet, got10k, vot-supervised, "
+                                      "vot-multistart, ope); VOT layouts with anchor.value (VOT2020+) default to "
+                                      "vot-multistart, older ones to vot-supervised")
     p.add_argument("--workers", type=int, default=1, help="parallel tracker processes (default 1)")
     p.add_argument("--repetitions", type=int,
                    help="runs per sequence (default: 1 for deterministic trackers; 3 for GOT-10k and 15 for VOT otherwise)")
@@ -122,6 +125,8 @@ def run(args) -> int:
         raise InputError("--results-only needs --out, the run folder holding results/")
     protocol = protocol_for(args.dataset, args.protocol)
     dataset = open_data(args)
+    if args.dataset == "vot" and not args.protocol:  # VOT2020+ (anchor.value present): multi-start
+        protocol = vot_protocol(dataset)
     names = select_names(dataset, args)
     if len(names) != len(dataset.names):
         dataset = _Subset(dataset, names)

@@ -10,9 +10,9 @@ from lighttrack.errors import DataError
 @dataclass(frozen=True)
 class Protocol:
     name: str
-    kind: str  # "ope" | "got10k" | "vot"
+    kind: str  # "ope" | "got10k" | "vot" | "multistart"
     rule: str  # OPE rule for invalid / absent ground truth (see metrics.ope_sequence)
-    result_format: str  # "ope" | "got10k" | "trackingnet" | "vot"
+    result_format: str  # "ope" | "got10k" | "trackingnet" | "vot" | "vot-multistart"
     description: str
     headline: tuple[str, ...]
 
@@ -64,6 +64,14 @@ PROTOCOLS = {
         "burn-in frames after every initialisation; reliability exp(-30 F/L); EAO over the "
         "VOT2016 [108, 371], VOT2017/2018 [100, 356] and VOT2019 [46, 291] intervals",
         ("accuracy", "robustness_per100", "eao")),
+    "vot-multistart": Protocol(
+        "vot-multistart", "multistart", "exclude", "vot-multistart",
+        "VOT short-term multi-start (VOT2020-2022, VOT-STb2022; vot-toolkit 0.9): the tracker starts "
+        "at every anchor of anchor.value and runs forward (> 0) or backward (< 0) without resets; "
+        "overlaps with the ground truth (masks as masks, boxes rasterised to pixels) bounded to the "
+        "image; a run fails at the first of 10 consecutive frames with overlap <= 0.1; accuracy "
+        "over the frames before failure, robustness = their share; EAO over [115, 755]",
+        ("accuracy", "robustness", "eao")),
     "ope": Protocol(
         "ope", "ope", "exclude", "ope",
         "generic one-pass evaluation (OTB-style curves): " + _OPE_CURVES +
@@ -97,3 +105,13 @@ def protocol_for(dataset_format: str, override: str | None = None) -> Protocol:
     if name not in PROTOCOLS:
         raise DataError(f"unknown protocol {name!r}; known: {', '.join(sorted(PROTOCOLS))}")
     return PROTOCOLS[name]
+
+
+def vot_protocol(dataset) -> Protocol:
+    """VOT2020+ layouts (sequences with ``anchor.value``) are multi-start, older ones supervised."""
+    try:
+        first = dataset[0]
+    except (IndexError, KeyError):
+        return PROTOCOLS["vot-supervised"]
+    meta = first.meta if isinstance(getattr(first, "meta", None), dict) else {}
+    return PROTOCOLS["vot-multistart" if "anchor" in (meta.get("values") or {}) else "vot-supervised"]

@@ -28,6 +28,8 @@ from tqdm import tqdm
 from lighttrack.errors import DataError, InputError
 from lighttrack.eval import metrics as M
 from lighttrack.eval.baselines import describe_tracker, make_tracker, result_box, tracker_is_deterministic
+from lighttrack.eval.multistart_run import evaluate_multistart, sequence_anchors, track_multistart
+from lighttrack.eval.multistart_store import MultiStartStore
 from lighttrack.eval.protocols import Protocol
 from lighttrack.eval.results import ResultStore, parse_numbers
 from lighttrack.io import atomic_write_json
@@ -195,11 +197,24 @@ def _worker_init(spec, preset, dataset, protocol, store_root, fmt, repetitions, 
     except Exception:
         pass
     _WORKER.update(tracker=make_tracker(spec, preset, backend=backend, threads=threads, network_only=network_only), dataset=dataset, protocol=protocol,
-                   store=ResultStore(store_root, fmt), repetitions=repetitions)
+                   store=make_store(store_root, fmt), repetitions=repetitions)
+
+
+def make_store(root, fmt: str):
+    """The result files of a run: the multi-start layout or one of ``ResultStore``'s."""
+    return MultiStartStore(root) if fmt == "vot-multistart" else ResultStore(root, fmt)
+
+
+def _is_complete(store, seq, reps: int) -> bool:
+    if isinstance(store, MultiStartStore):
+        return store.is_complete(seq.name, [a for a, _ in sequence_anchors(seq)])
+    return store.is_complete(seq.name, len(seq), reps)
 
 
 def _run_named(name: str, tracker, dataset, protocol, store: ResultStore, repetitions: int):
     seq = dataset[name]
+    if protocol.kind == "multistart":  # one run per anchor, each written when it ends
+        return name, len(seq), track_multistart(tracker, seq, store)
     runs, times = track_sequence(tracker, seq, protocol, repetitions)
     store.write(seq.name, runs, times)
     return name, len(seq), float(sum(np.sum(t) for t in times))
@@ -224,11 +239,11 @@ def run_benchmark(dataset, tracker_spec: str, run_dir: str | Path, protocol: Pro
     ``{"ran": [...], "skipped": [...], "frames": n, "seconds": s}``.
     """
     run_dir = Path(run_dir)
-    store = ResultStore(run_dir / RESULTS_DIR, protocol.result_format)
+    store = make_store(run_dir / RESULTS_DIR, protocol.result_format)
     if tracker is None:  # also with workers: checks the spec and fills the ONNX cache once
         tracker = make_tracker(tracker_spec, preset, backend=backend, network_only=network_only)
     deterministic = tracker_is_deterministic(tracker) if tracker is not None else True
-    reps = repetitions or default_repetitions(protocol, deterministic)
+    reps = 1 if protocol.kind == "multistart" else repetitions or default_repetitions(protocol, deterministic)
     preset_label = None if preset is None else (getattr(preset, "name", None) or str(preset))
     info = {
         "tracker": str(tracker_spec),
@@ -252,7 +267,7 @@ def run_benchmark(dataset, tracker_spec: str, run_dir: str | Path, protocol: Pro
     todo, skipped, total_frames = [], [], 0
     for name in all_names:
         seq = dataset[name]
-        if store.is_complete(seq.name, len(seq), reps):
+        if _is_complete(store, seq, reps):
             skipped.append(seq.name)
         else:
             todo.append(seq.name)
@@ -317,6 +332,12 @@ def evaluate_results(dataset, store: ResultStore, protocol: Protocol,
     all_names = list(names) if names is not None else list(dataset.names)
     if not all_names:
         raise DataError("the data set has no sequences")
+    if protocol.kind == "multistart":  # its own files and checks (lighttrack.eval.multistart_run)
+        summary, times = evaluate_multistart(dataset, store, all_names)
+        per_seq = summary.pop("per_sequence")
+        summary.update(_speed_from_times(times))
+        return {"protocol": protocol.to_json(), "evaluated": True, "summary": summary,
+                "per_sequence": per_seq, "notes": []}
     missing = [n for n in all_names if store.repetitions(n) == 0]
     if missing:
         shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
@@ -398,7 +419,7 @@ def evaluate_results(dataset, store: ResultStore, protocol: Protocol,
 def evaluate_run(dataset, run_dir: str | Path, protocol: Protocol, names=None) -> dict:
     """Evaluate a run folder, write ``metrics.json`` beside it and return the dict."""
     run_dir = Path(run_dir)
-    store = ResultStore(run_dir / RESULTS_DIR, protocol.result_format)
+    store = make_store(run_dir / RESULTS_DIR, protocol.result_format)
     result = evaluate_results(dataset, store, protocol, names)
     info = {}
     if (run_dir / RUN_FILE).is_file():
@@ -460,6 +481,11 @@ def format_result(result: dict, name: str = "") -> str:
         lines.append(f"{label}  AO {_f(s['ao'])}  SR0.50 {_f(s['sr50'])}  SR0.75 {_f(s['sr75'])}  "
                      f"speed {_f(s.get('speed_fps'), 1)} fps (mean of 1/t)  "
                      f"[{s['sequences']} sequences, {s['frames']} frames pooled]")
+    elif proto["kind"] == "multistart":
+        low, high = s["eao_interval"]
+        lines.append(f"{label}  EAO {_f(s['eao'])} [{low}, {high}]  Accuracy {_f(s['accuracy'])}  "
+                     f"Robustness {_f(s['robustness'])}  fps {fps}  [{s['sequences']} sequences, "
+                     f"{s['runs']} runs from anchors, {s['failures']} failed]")
     else:
         eao = "  ".join(f"EAO{y[3:]} {_f(v)}" for y, v in s["eao"].items())
         lines.append(f"{label}  Accuracy {_f(s['accuracy'])}  Robustness {_f(s['robustness_per100'])} "
