@@ -74,6 +74,11 @@ def list_models() -> list[ModelEntry]:
     return list(MODELS.values())
 
 
+def shipped_names() -> list[str]:
+    """The names that run without a weights argument: the registered models with shipped weights."""
+    return [entry.name for entry in MODELS.values() if entry.weights]
+
+
 def get_model(name: str) -> ModelEntry:
     entry = MODELS.get(str(name).lower())
     if entry is None:
@@ -118,8 +123,8 @@ def weights_file(path_or_name: str | os.PathLike) -> Path:
         return path
     found = default_weights(str(path_or_name))
     if found is None:
-        raise CheckpointError(f"weights {str(path_or_name)!r} not found (no such file and no shipped weights by that name; "
-                              f"shipped: {', '.join(e.name for e in MODELS.values() if e.weights)})")
+        raise CheckpointError(f"unknown model or weights file {str(path_or_name)!r}: not found as a file, and no model by that "
+                              f"name ships weights; the models that do: {', '.join(shipped_names())}")
     entry = MODELS[str(path_or_name).lower()]
     if entry.sha256 and file_sha256(found) != entry.sha256:
         raise CheckpointError(f"{found} is not the {entry.name} weights this version ships (SHA-256 differs from "

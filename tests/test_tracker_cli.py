@@ -23,7 +23,21 @@ def test_track_without_weights_is_a_clear_error(capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("LIGHTTRACK_WEIGHTS_DIR", str(tmp_path))
     code = main(["track", str(FRAMES), "--box", "150,113,20,14", "--no-progress"])
     err = capsys.readouterr().err
-    assert code == 2 and "no trained LightTrack weights" in err and "--weights" in err and "Traceback" not in err
+    assert code == 2 and "missing from this install" in err and "Traceback" not in err
+
+
+def test_unknown_model_names_the_models_that_exist(capsys):
+    code = main(["track", str(FRAMES), "--box", "150,113,20,14", "--arch", "nosuch", "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2 and "unknown model 'nosuch'" in err and "lighttrack-mobile, lighttrack-m300" in err and "Traceback" not in err
+    code = main(["eval", "--tracker", "nosuch", "--dataset", "synthetic", "--max-sequences", "1", "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2 and "lighttrack-mobile, lighttrack-m300" in err
+    import lighttrack
+    from lighttrack.errors import CheckpointError
+
+    with pytest.raises(CheckpointError, match="unknown model or weights file 'nosuch'.*lighttrack-mobile, lighttrack-m300"):
+        lighttrack.Tracker.from_weights("nosuch")
 
 
 def test_track_uses_the_shipped_weights_by_default(capsys, monkeypatch, tmp_path):

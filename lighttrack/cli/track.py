@@ -12,7 +12,7 @@ from tqdm import tqdm
 from lighttrack.cli import COMMANDS
 from lighttrack.errors import CheckpointError, InputError
 from lighttrack.io import atomic_write_text
-from lighttrack.models import default_weights
+from lighttrack.models import default_weights, shipped_names
 from lighttrack.tracker import Tracker
 from lighttrack.tracker.tracker import TrackResult, as_rgb_frame, check_box
 from lighttrack.tracker.video import VideoWriter, draw_results, open_source
@@ -35,7 +35,7 @@ def register(subparsers) -> None:
     src.add_argument("--weights", help="PyTorch checkpoint (ours or the official LightTrack layout)")
     src.add_argument("--onnx", metavar="DIR", help="folder written by 'lighttrack export onnx'")
     p.add_argument("--int8", action="store_true", help="with --onnx: use the INT8 per-frame graph")
-    p.add_argument("--arch", default="lighttrack-mobile", help="shipped model to run when no --weights is given (lighttrack-mobile, lighttrack-m300), "
+    p.add_argument("--arch", default="lighttrack-mobile", help="shipped model to run when no --weights is given (an unknown name lists them), "
                    "and the architecture of a bare state dict (default lighttrack-mobile)")
     p.add_argument("--backend", default="auto", choices=("auto", "onnxruntime", "torch"),
                    help="how --weights run: auto (ONNX Runtime on the CPU when installed, else PyTorch; PyTorch on CUDA), "
@@ -84,12 +84,13 @@ def build_tracker(args):
                                  align=getattr(args, "align", None), network_only=getattr(args, "network_only", False))
     if args.int8:
         raise InputError("--int8 needs --onnx DIR (export with 'lighttrack export onnx --int8')")
+    if not args.weights and args.arch.lower() not in shipped_names():  # --arch names the model to run
+        raise CheckpointError(
+            f"unknown model {args.arch!r} for --arch: the models that ship weights are {', '.join(shipped_names())}; "
+            "or pass --weights CHECKPOINT (ours or the official LightTrackM.pth) or --onnx DIR")
     weights = args.weights or default_weights(args.arch)
     if weights is None:
-        raise CheckpointError(
-            "no trained LightTrack weights ship with this version yet: pass --weights CHECKPOINT "
-            "(ours or the official LightTrackM.pth) or --onnx DIR (from 'lighttrack export onnx')"
-        )
+        raise CheckpointError(f"the weights of {args.arch!r} are missing from this install: reinstall lighttrack")
     return Tracker.from_weights(weights, preset=preset, device=args.device, arch=args.arch, threads=args.threads,
                                 backend=getattr(args, "backend", "auto"), spin=args.spin, crop_mode=mode, align=getattr(args, "align", None),
                                 network_only=getattr(args, "network_only", False))

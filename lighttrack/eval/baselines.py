@@ -27,7 +27,7 @@ import numpy as np
 from lighttrack.errors import InputError
 from lighttrack.eval.opencv import OPENCV_TRACKERS, OpenCVTracker
 from lighttrack.eval.peers import is_peer_spec, make_peer
-from lighttrack.models import default_weights
+from lighttrack.models import default_weights, shipped_names
 from lighttrack.tracker.result import TrackResult
 
 BUILTIN_TRACKERS = OPENCV_TRACKERS + ("static",)
@@ -124,7 +124,7 @@ def make_tracker(spec: str, preset: Any = None, backend: str = "auto", threads: 
         return factory(preset=preset) if preset is not None else factory()
     raise InputError(
         f"--tracker {s!r} is neither {', '.join(BUILTIN_TRACKERS)}, nanotrack:DIR, an existing checkpoint "
-        "file or ONNX folder, a model with shipped weights, nor a module:factory")
+        f"file or ONNX folder, a model with shipped weights ({', '.join(shipped_names())}), nor a module:factory")
 
 
 def tracker_is_deterministic(tracker) -> bool:
