@@ -12,7 +12,8 @@ every XML under ``Annotations/DET/<split>`` is read. Like COCO, trackers draw te
 from the same image, so one frame is enough. An object whose box leaves its image, or whose
 synset is not one of the 200 DET classes, is kept as a sequence that is never visible and whose
 problem names the XML file and line (``lighttrack data check`` prints it); the image's other
-objects are unaffected. Parsing all train XML (about 450k files) takes a minute or two, once.
+objects are unaffected. Every XML of the split (about 450k for train) is parsed once, when the
+names are first listed.
 """
 
 from __future__ import annotations
