@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from lighttrack import __version__
 from lighttrack.cli import COMMANDS
 from lighttrack.errors import InputError
 
@@ -48,7 +49,7 @@ def run_openvino(args) -> int:
     arch = resolve_arch(args.arch) if args.arch else MOBILE_ARCH
     preset = get_preset(args.preset)  # before the work: a bad name fails at once
     conversion = convert_openvino(args.folder, arch)
-    path = save_conversion(conversion, args.out, preset=preset.to_dict())
+    path = save_conversion(conversion, args.out, preset=preset.to_dict(), converter=f"lighttrack {__version__} convert openvino")
     report = {"out": str(path), "arch": conversion.arch, "convolutions": conversion.convolutions,
               "tensors": len(conversion.state_dict), "element_types": list(conversion.element_types),
               "preset": preset.name}

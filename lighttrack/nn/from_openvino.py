@@ -34,7 +34,6 @@ import numpy as np
 import torch
 from torch import nn
 
-from lighttrack import __version__
 from lighttrack.arch import Arch
 from lighttrack.io import atomic_torch_save, file_sha256
 from lighttrack.nn.checkpoint import FORMAT
@@ -363,13 +362,13 @@ def _check_count(graph: IRGraph, convs: list[IRConv], targets: list, part: str) 
 
 
 def save_conversion(conversion: Conversion, out: str | os.PathLike, preset: dict | None = None,
-                    provenance: dict | None = None) -> Path:
+                    provenance: dict | None = None, converter: str = "lighttrack convert openvino") -> Path:
     """Write the converted network as our self-describing checkpoint, atomically (nothing is
     written unless the whole conversion succeeded: call this after :func:`convert_openvino`)."""
     payload = {"format": FORMAT, "arch": conversion.arch, "template_size": 128, "state_dict": conversion.state_dict,
                "storage": "float32",
                "source": {"converted_from": "OpenVINO IR", "files_sha256": conversion.sources,
-                          "converter": f"lighttrack {__version__} convert openvino", **(provenance or {})}}
+                          "converter": converter, **(provenance or {})}}
     if preset is not None:
         payload["preset"] = preset
     return atomic_torch_save(out, payload)
