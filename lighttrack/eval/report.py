@@ -101,6 +101,21 @@ def format_tables(tables: list[dict]) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def run_colours(runs: list[dict]) -> dict[str, str]:
+    """One colour per run name, fixed by the sorted names: plots that order their lines by
+    different scores still draw each tracker in the same colour."""
+    names = sorted({r["name"] for r in runs})
+    palette = "tab10" if len(names) <= 10 else "tab20"
+    return {name: _palette_colour(palette, i) for i, name in enumerate(names)}
+
+
+def _palette_colour(palette: str, index: int) -> str:
+    import matplotlib  # local: see plot_runs
+
+    cmap = matplotlib.colormaps[palette]
+    return matplotlib.colors.to_hex(cmap(index % cmap.N))
+
+
 def plot_runs(runs: list[dict], out_dir: str | Path) -> list[Path]:
     """Success and precision plots (PNG) for one-pass runs, the success plot for GOT-10k runs and
     the EAO curve for VOT runs. Returns the files written."""
@@ -112,6 +127,7 @@ def plot_runs(runs: list[dict], out_dir: str | Path) -> list[Path]:
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    colour = run_colours(runs)  # one colour per tracker in every plot of the page
     written: list[Path] = []
     by_kind: dict[str, list[dict]] = {}
     for r in runs:
@@ -132,7 +148,7 @@ def plot_runs(runs: list[dict], out_dir: str | Path) -> list[Path]:
             for r in sorted(group, key=lambda r: -(r["summary"].get(key) or 0)):
                 s = r["summary"]
                 label = f"{r['name']} [{'AUC' if kind == 'ope' else 'AO'} {s.get(key, 0):.3f}]"
-                ax.plot(s["success_thresholds"], s["success_curve"], lw=2, label=label)
+                ax.plot(s["success_thresholds"], s["success_curve"], lw=2, label=label, color=colour[r["name"]])
             ax.set(xlabel="Overlap threshold", ylabel="Success rate", xlim=(0, 1), ylim=(0, 1.02),
                    title=f"Success plot ({proto_name})")
             ax.grid(alpha=0.3)
@@ -142,7 +158,7 @@ def plot_runs(runs: list[dict], out_dir: str | Path) -> list[Path]:
             fig, ax = plt.subplots(figsize=(6, 4.5))
             for r in sorted(group, key=lambda r: -(r["summary"]["precision_curve"][20])):
                 s = r["summary"]
-                ax.plot(s["precision_thresholds"], s["precision_curve"], lw=2,
+                ax.plot(s["precision_thresholds"], s["precision_curve"], lw=2, color=colour[r["name"]],
                         label=f"{r['name']} [{s['precision_curve'][20]:.3f}]")
             ax.set(xlabel="Location error threshold (px)", ylabel="Precision", xlim=(0, 50),
                    ylim=(0, 1.02), title=f"Precision plot ({proto_name})")
@@ -152,7 +168,7 @@ def plot_runs(runs: list[dict], out_dir: str | Path) -> list[Path]:
             fig, ax = plt.subplots(figsize=(6, 4.5))
             for r in group:
                 s = r["summary"]
-                ax.plot(s["norm_precision_thresholds"], s["norm_precision_curve"], lw=2, label=r["name"])
+                ax.plot(s["norm_precision_thresholds"], s["norm_precision_curve"], lw=2, label=r["name"], color=colour[r["name"]])
             ax.set(xlabel="Normalised location error threshold", ylabel="Normalised precision",
                    xlim=(0, 0.5), ylim=(0, 1.02), title=f"Normalised precision plot ({proto_name})")
             ax.grid(alpha=0.3)
@@ -162,7 +178,7 @@ def plot_runs(runs: list[dict], out_dir: str | Path) -> list[Path]:
             fig, ax = plt.subplots(figsize=(6, 4.5))
             for r in group:
                 curve = [v if v is not None else float("nan") for v in r["summary"].get("eao_curve", [])]
-                ax.plot(range(len(curve)), curve, lw=2, label=r["name"])
+                ax.plot(range(len(curve)), curve, lw=2, label=r["name"], color=colour[r["name"]])
             ax.set(xlabel="Sequence length (frames)", ylabel="Expected average overlap", ylim=(0, 1.02),
                    title=f"EAO curve ({proto_name})")
             ax.grid(alpha=0.3)
