@@ -40,6 +40,20 @@ def register(subparsers) -> None:
     onnx.add_argument("--calib-frames", type=int, default=60, help="calibration frames to use (default 60)")
     onnx.add_argument("--no-check", action="store_true", help="skip the ONNX Runtime vs PyTorch parity check")
     onnx.set_defaults(func=run_onnx)
+    cv = formats.add_parser(
+        "opencv",
+        help="backbone.onnx + neckhead.onnx that OpenCV's own cv::TrackerNano runs as they are (C++, Java, Android, iOS)",
+        description=(
+            "Write backbone.onnx and neckhead.onnx to --out for cv2.TrackerNano / cv::TrackerNano: OpenCV's input layout, "
+            "channel order, value range and output layout are baked into the graphs. OpenCV runs its own step (window, "
+            "penalty and size rates), not the preset the weights carry (docs/deployment.md)."
+        ),
+    )
+    cv.add_argument("weights", nargs="?", default="lighttrack-mobile",
+                    help="a shipped model's name or a checkpoint (default: the default model, lighttrack-mobile)")
+    cv.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    cv.add_argument("--arch", default="lighttrack-mobile", help="architecture for a bare state dict (default lighttrack-mobile)")
+    cv.set_defaults(func=run_opencv)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
 
@@ -58,5 +72,17 @@ def run_onnx(args) -> int:
             feeds = calibration_feeds(args.outdir, frames, parse_box(args.calib_box))
         result.files[TRACK_INT8_FILE] = add_int8_graph(args.outdir, feeds if feeds is not None else calibration_feeds(args.outdir))
     report = {"outdir": str(result.directory), "files": sorted(p.name for p in result.files.values()), "parity_max_abs_diff": result.parity}
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+def run_opencv(args) -> int:
+    from lighttrack.export.opencv import GRID, SEARCH_SIZE, TEMPLATE_SIZE, export_opencv  # local: only this format needs it
+
+    net, _ = load_weights(args.weights, args.arch)
+    result = export_opencv(net, args.out)
+    report = {"outdir": str(result.directory), "files": sorted(p.name for p in result.files.values()),
+              "parity_max_abs_diff": result.parity, "template": TEMPLATE_SIZE, "search": SEARCH_SIZE, "grid": GRID,
+              "use": f"cv2.TrackerNano_Params(): backbone={result.files['backbone.onnx']}, neckhead={result.files['neckhead.onnx']}"}
     print(json.dumps(report, indent=2))
     return 0
