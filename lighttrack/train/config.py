@@ -61,7 +61,10 @@ class ModelConfig:
     output_positions: str = "paper"  # supernet: paper (8 stride-16) | official_code (12) | "ops_20,ops_30,…"
     depths: Union[list, None] = None  # supernet: blocks per searchable stage (default 2,4,4,4,4)
     head_layers: int = 8  # supernet: tower layers per head branch
-    init: Union[str, None] = None  # checkpoint with full weights to start from
+    init: Union[str, None] = None  # checkpoint with full weights to start from, or a shipped model's name
+    # batches (of train.batch_size pairs) that measure BatchNorm statistics for an init whose BNs
+    # carry placeholders (BN folded into the convolutions: lighttrack-mobile-official); lighttrack.nn.bnfold
+    unfold_batches: int = 8
     backbone_init: Union[str, None] = None  # backbone weights (pretraining / supernet checkpoint)
     num_classes: Union[int, None] = None  # backbone pretraining: default = classes found in data
     dropout: float = 0.0  # backbone pretraining classifier dropout

@@ -27,7 +27,10 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from lighttrack.errors import CheckpointError
 from lighttrack.imaging import normalize_uint8
+from lighttrack.nn.batchnorm import calibration_batches
+from lighttrack.nn.bnfold import placeholder_batchnorms, unfold_batchnorms
 from lighttrack.train import checkpoint as ckpt
 from lighttrack.train import distributed as D
 from lighttrack.train.config import TrainConfig
@@ -87,6 +90,25 @@ class Actor:
 
     def load_backbone_init(self, model: nn.Module, state: dict[str, torch.Tensor], source: str) -> None:
         ckpt.load_backbone_into_supernet(model.backbone, state, source)
+
+    def unfold_init(self, net: nn.Module, source: str) -> int:
+        """Unfold the BatchNorms of a starting TrackerNet whose statistics are placeholders (a
+        BN-folded conversion such as ``lighttrack-mobile-official``): measured on the first
+        ``model.unfold_batches`` batches of training pairs, eval-mode function kept
+        (``lighttrack.nn.bnfold``). Without it, train-mode BatchNorm, ``train.bn_recalibrate`` and the
+        search's recalibration would each leave the function the weights were trained for. Returns
+        how many BNs changed (0: nothing to do)."""
+        if not placeholder_batchnorms(net):
+            return 0
+        n = self.cfg.model.unfold_batches
+        if n < 1:
+            raise CheckpointError(
+                f"model.init {source!r} holds BatchNorms with placeholder statistics (mean 0, variance 1: folded "
+                "weights) and model.unfold_batches is 0: they would not compute its function in train mode or after "
+                "recalibration; set model.unfold_batches >= 1"
+            )
+        batches = calibration_batches(self.dataset, n, self.cfg.train.batch_size)
+        return len(unfold_batchnorms(net, batches))
 
     def build_distiller(self, device: torch.device) -> Distiller | None:
         """The teacher (config section ``distill``); None without ``distill.teacher``. ``build_distiller``

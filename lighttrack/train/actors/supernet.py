@@ -11,7 +11,7 @@ from torch import nn
 
 from lighttrack.arch import Arch
 from lighttrack.errors import ArchError, CheckpointError
-from lighttrack.models import build
+from lighttrack.models import build, weights_file
 from lighttrack.nn.checkpoint import FORMAT as TRACKERNET_FORMAT
 from lighttrack.nn.checkpoint import read_checkpoint
 from lighttrack.nn.inherit import format_report, inherit_from_child
@@ -20,6 +20,11 @@ from lighttrack.train import checkpoint as ckpt
 from lighttrack.train.actors.base import TrackingActor
 from lighttrack.train.losses import distillation_loss
 from lighttrack.train.sampling import PathSampler, StepPaths, make_sampler
+
+
+def space_text(space) -> str:
+    return (f"depths {list(space.depths)}, outputs {', '.join('ops_%d%d' % p for p in space.output_positions)}, "
+            f"{space.head_layers} head layers")
 
 
 def is_tracker_checkpoint(data: dict[str, Any]) -> bool:
@@ -47,12 +52,23 @@ class SupernetActor(TrackingActor):
         return model
 
     def load_model_init(self, model: nn.Module, path: str) -> None:
-        """From a supernet of the same space, or warm-started from a trained tracker."""
+        """From a supernet of the same space, or warm-started from a trained tracker (a checkpoint
+        file or a shipped model's registry name, e.g. ``lighttrack-mobile-official``)."""
+        path = str(weights_file(path))
         data = read_checkpoint(path)
         if is_tracker_checkpoint(data):
             self.init_report = self.inherit_from_tracker(model, path, data)
-        else:
-            model.load_state_dict(ckpt.load_supernet(path).state_dict())
+            return
+        source = ckpt.load_supernet(path)
+        if source.space != model.space:
+            raise CheckpointError(
+                f"model.init {path!r} is a supernet of another search space ({space_text(source.space)}); this config's "
+                f"supernet spans {space_text(model.space)} (model.depths / model.output_positions / model.head_layers)"
+            )
+        if source.template_size != model.template_size:
+            raise CheckpointError(f"model.init {path!r} is a supernet for {source.template_size}-px templates, this config "
+                                  f"uses data.template_size={model.template_size}: their fusion layers differ")
+        model.load_state_dict(source.state_dict())
 
     def inherit_from_tracker(self, model: nn.Module, path: str, data: dict[str, Any]) -> dict[str, dict[str, int]]:
         """Warm-start the supernet from a trained one-path tracker (``lighttrack.nn.inherit``)."""
@@ -74,9 +90,12 @@ class SupernetActor(TrackingActor):
                 f"data.template_size={model.template_size}: their fusion layers differ"
             )
         child = build(child_arch, path, template_size)
+        unfolded = self.unfold_init(child, path)
         report = inherit_from_child(model, child)
         if self.info.is_main:
-            print(f"model.init: supernet warm-started from tracker {child_arch}: {format_report(report)}", file=sys.stderr, flush=True)
+            note = f" ({unfolded} BatchNorms unfolded first)" if unfolded else ""
+            print(f"model.init: supernet warm-started from tracker {child_arch}{note}: {format_report(report)}",
+                  file=sys.stderr, flush=True)
         return report
 
     def paths(self, step: int) -> StepPaths:

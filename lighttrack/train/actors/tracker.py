@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from lighttrack.errors import CheckpointError
-from lighttrack.models import resolve_arch
+from lighttrack.models import resolve_arch, weights_file
 from lighttrack.nn.checkpoint import load_state_dict_strict, read_checkpoint, save_trackernet, state_dict_of
 from lighttrack.nn.net import TrackerNet, extract
 from lighttrack.tracker.presets import get_preset, preset_for_template
@@ -32,7 +33,10 @@ class TrackerActor(TrackingActor):
         return TrackerNet(self.arch, self.cfg.data.template_size)
 
     def load_model_init(self, model: nn.Module, path: str) -> None:
-        """From a supernet (the architecture's path extracted) or a tracker of the same architecture."""
+        """From a supernet (the architecture's path extracted) or a tracker of the same architecture (a
+        checkpoint file or a shipped model's registry name). BatchNorms with placeholder statistics
+        (a BN-folded conversion) are unfolded on training pairs first (``Actor.unfold_init``)."""
+        path = str(weights_file(path))
         data = read_checkpoint(path)
         if data.get("format") in (ckpt.SUPERNET_FORMAT,) or (data.get("format") == ckpt.TRAIN_FORMAT and data.get("kind") == "supernet"):
             source = ckpt.load_supernet(path)
@@ -41,6 +45,10 @@ class TrackerActor(TrackingActor):
             if isinstance(data.get("arch"), str) and data["arch"] != str(self.arch):
                 raise CheckpointError(f"model.init {path!r} was made for {data['arch']}, not {self.arch}")
             load_state_dict_strict(model, data["model"] if data.get("format") == ckpt.TRAIN_FORMAT else state_dict_of(data))
+        unfolded = self.unfold_init(model, path)
+        if unfolded and self.info.is_main:
+            print(f"model.init: {unfolded} BatchNorms with placeholder statistics unfolded on training pairs "
+                  f"(eval-mode function kept; lighttrack.nn.bnfold)", file=sys.stderr, flush=True)
 
     def load_backbone_init(self, model: nn.Module, state: dict[str, torch.Tensor], source: str) -> None:
         ckpt.load_backbone_into_tracker(model.backbone, self.arch, state, source)
