@@ -132,11 +132,11 @@ def test_feature_term_reaches_backbone_and_adapter_only(tmp_path, teachers):
     # the adapter starts at zero: only it learns until it maps something
     grads, terms = term_grads(t, batch_of(fake()))
     assert set(terms) == {"teacher_feat"} and float(terms["teacher_feat"]) == pytest.approx(1.0)
-    assert reached(grads, "distill.adapter.") and not reached(grads, "model.")
+    assert reached(grads, "distill.adapters.") and not reached(grads, "model.")
     with torch.no_grad():
         t.distiller.adapter.weight.normal_(0, 0.1, generator=torch.Generator().manual_seed(0))
     grads, terms = term_grads(t, batch_of(fake()))
-    assert reached(grads, "model.backbone.") and reached(grads, "distill.adapter.")
+    assert reached(grads, "model.backbone.") and reached(grads, "distill.adapters.")
     for part in ("model.cls_head.", "model.reg_head.", "model.fusion.", "model.neck."):
         assert not reached(grads, part), part
     # it trains at distill.adapter_lr_mult x the head's rate
@@ -314,8 +314,8 @@ def test_config_errors(tmp_path, teachers):
         cfg_of(tmp_path, "distill.cls_weight=1")
     with pytest.raises(ConfigError, match="distill.feature_weight.*>= 0"):
         cfg_of(tmp_path, f"distill.teacher={teachers['v2']}", "distill.feature_weight=-1")
-    with pytest.raises(ConfigError, match="distill.teacher.*not a supernet"):
-        cfg_of(tmp_path, f"distill.teacher={teachers['v2']}", "model.kind=supernet")
+    with pytest.raises(ConfigError, match="distill.teacher.*not a backbone"):
+        cfg_of(tmp_path, f"distill.teacher={teachers['v2']}", "model.kind=backbone")
     with pytest.raises(ConfigError, match="distill.grid"):
         cfg_of(tmp_path, f"distill.teacher={teachers['v2']}", "distill.grid=resize")
 

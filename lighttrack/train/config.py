@@ -150,7 +150,9 @@ class OptimConfig:
 class DistillConfig:
     """Learning from a pretrained teacher tracker given as ONNX graphs (lighttrack.train.distill)."""
 
-    teacher: Union[str, None] = None  # folder with the teacher's *backbone*.onnx and *head*.onnx (NanoTrack v2/v3)
+    # folder with the teacher's *backbone*.onnx and *head*.onnx (NanoTrack v2/v3), or one of our
+    # TrackerNets: a checkpoint file or a shipped model's name (lighttrack-mobile-official)
+    teacher: Union[str, None] = None
     feature_weight: float = 0.0  # backbone features via a learned 1x1 adapter (normalised squared error)
     cls_weight: float = 0.0  # classification map: BCE against the teacher's foreground probability
     box_weight: float = 0.0  # box distances: IoU loss where the teacher's probability >= box_min_prob
@@ -158,7 +160,8 @@ class DistillConfig:
     adapter_lr_mult: float = 10.0  # the 1x1 adapter starts at zero and learns at this x the head's rate
     grid: str = "exact"  # exact: the teacher's map must be ours | align: centre our crop in its canvas, match cells
     cache: Union[str, None] = None  # teacher outputs per pair (default runs/teacher_cache)
-    threads: int = 1  # ONNX Runtime threads of the teacher
+    threads: int = 1  # ONNX Runtime (or torch) threads of the teacher
+    adapter_init: str = "zero"  # zero | identity (same-width adapters start as the identity: a teacher of our space)
 
 
 @dataclass
@@ -299,8 +302,10 @@ def _validate_distill(cfg: TrainConfig, bad) -> None:
         if used:
             raise bad(used[0], "needs distill.teacher (a folder with the teacher's backbone and head .onnx files)")
         return
-    if cfg.model.kind != "tracker":
-        raise bad("distill.teacher", f"distillation from a teacher trains a tracker (model.kind=tracker), not a {cfg.model.kind}")
+    if cfg.model.kind not in ("tracker", "supernet"):
+        raise bad("distill.teacher", f"distillation from a teacher trains a tracker or a supernet, not a {cfg.model.kind}")
+    if d.adapter_init not in ("zero", "identity"):
+        raise bad("distill.adapter_init", f"must be 'zero' or 'identity', got {d.adapter_init!r}")
     if d.grid not in ("exact", "align"):
         raise bad("distill.grid", f"must be 'exact' or 'align', got {d.grid!r}")
     if not 0.0 <= d.box_min_prob <= 1.0:

@@ -64,6 +64,8 @@ from lighttrack.train import distributed as D
 from lighttrack.train.losses import iou_loss
 from lighttrack.train.teacher import STRIDE, OnnxTeacher
 
+ADAPTER_INITS = ("zero", "identity")
+
 CACHE_VERSION = 1
 DEFAULT_CACHE = "runs/teacher_cache"
 
@@ -214,8 +216,8 @@ class TeacherTargets:
 class Distiller(nn.Module):
     """The distillation terms and the adapter; what the trainer holds when ``distill.teacher`` is set."""
 
-    def __init__(self, targets: TeacherTargets, student_channels: int, feature_weight: float, cls_weight: float,
-                 box_weight: float, box_min_prob: float, adapter_lr_mult: float = 1.0):
+    def __init__(self, targets: TeacherTargets, student_channels: int | tuple[int, ...], feature_weight: float, cls_weight: float,
+                 box_weight: float, box_min_prob: float, adapter_lr_mult: float = 1.0, adapter_init: str = "zero"):
         super().__init__()
         self.targets = targets
         self.feature_weight, self.cls_weight, self.box_weight = float(feature_weight), float(cls_weight), float(box_weight)
@@ -224,12 +226,26 @@ class Distiller(nn.Module):
         # Building the adapter must not move the global torch RNG (a run with every weight 0 is
         # then the run without a teacher, bit for bit). It starts at zero: the feature term then
         # sends the backbone no gradient until the adapter has learnt a map worth following.
+        # ``identity`` (a teacher of our own space: its features and a same-width student's are the
+        # same quantity) starts a same-width adapter as the identity instead. A supernet has one
+        # adapter per output width of its paths (``adapters``, keyed by channels); ``adapter`` is
+        # the first.
+        widths = (student_channels,) if isinstance(student_channels, int) else tuple(student_channels)
+        t = targets.geom.channels
         with torch.random.fork_rng(devices=[]):
-            self.adapter = nn.Conv2d(student_channels, targets.geom.channels, 1)
+            self.adapters = nn.ModuleDict({str(c): nn.Conv2d(c, t, 1) for c in widths})
         with torch.no_grad():
-            self.adapter.weight.zero_()
-            self.adapter.bias.zero_()
+            for c, conv in self.adapters.items():
+                conv.weight.zero_()
+                conv.bias.zero_()
+                if adapter_init == "identity" and int(c) == t:
+                    conv.weight.copy_(torch.eye(t).view(t, t, 1, 1))
         self._hits = self._misses = 0
+
+    @property
+    def adapter(self) -> nn.Conv2d:
+        """The (first) adapter: the only one of a fixed tracker."""
+        return next(iter(self.adapters.values()))
 
     @property
     def active(self) -> bool:
@@ -269,7 +285,10 @@ class Distiller(nn.Module):
             f = seen[-1].float()
             if tuple(f.shape[-2:]) != tuple(t["feat"].shape[-2:]):
                 raise RuntimeError(f"distill: student search features {tuple(f.shape)} vs teacher {tuple(t['feat'].shape)}")
-            diff = self.adapter(f) - t["feat"]
+            adapter = self.adapters[str(f.shape[1])] if str(f.shape[1]) in self.adapters else None
+            if adapter is None:
+                raise RuntimeError(f"distill: no adapter for {f.shape[1]}-channel student features (have {', '.join(self.adapters)})")
+            diff = adapter(f) - t["feat"]
             add("teacher_feat", self.feature_weight, diff.pow(2).mean() / t["feat"].pow(2).mean().clamp_min(1e-6))
         prob = t["prob"]
         mask = torch.isfinite(prob)
@@ -285,7 +304,7 @@ class Distiller(nn.Module):
 
     def finish_grads(self, info: Any, grad_clip: float | None) -> None:
         """After backward: average the adapter's gradients across ranks and clip them (on their own)."""
-        params = [p for p in self.adapter.parameters() if p.grad is not None]
+        params = [p for p in self.adapters.parameters() if p.grad is not None]
         if not params:
             return
         if info.enabled:
@@ -300,7 +319,8 @@ class Distiller(nn.Module):
         return {"teacher/cache_hits": float(hits), "teacher/cache_misses": float(misses)}
 
     def checkpoint_state(self) -> dict[str, Any]:
-        return {"teacher": self.targets.teacher.id, "geometry": self.targets.geom.tag, "adapter": self.adapter.state_dict()}
+        state = self.adapter.state_dict() if len(self.adapters) == 1 else self.adapters.state_dict()
+        return {"teacher": self.targets.teacher.id, "geometry": self.targets.geom.tag, "adapter": state}
 
     def load_checkpoint_state(self, state: dict[str, Any] | None, source: str) -> None:
         if not state:
@@ -311,25 +331,69 @@ class Distiller(nn.Module):
                 f"distill.teacher now holds {self.targets.teacher.id} (other graphs)"
             )
         try:
-            self.adapter.load_state_dict(state["adapter"])
+            (self.adapter if len(self.adapters) == 1 else self.adapters).load_state_dict(state["adapter"])
         except (RuntimeError, KeyError) as err:
             raise CheckpointError(f"cannot resume from {source!r}: its distillation adapter does not fit ({err})") from None
 
 
-def build_distiller(cfg, model: nn.Module, device: torch.device) -> Distiller | None:
+def open_teacher(spec: str, threads: int = 1):
+    """``distill.teacher``: a folder of ONNX graphs (:class:`OnnxTeacher`, e.g. NanoTrack) or one of
+    our TrackerNets — a checkpoint file or a shipped model's name (:class:`NetTeacher`, e.g.
+    ``lighttrack-mobile-official``)."""
+    path = Path(spec)
+    if path.is_dir():
+        return OnnxTeacher(spec, threads=threads)
+    from lighttrack.models import default_weights  # the registry: a name, not a path
+
+    if path.is_file() or default_weights(str(spec)) is not None:
+        from lighttrack.train.net_teacher import NetTeacher  # torch-side teacher, only when named
+
+        return NetTeacher(str(spec), threads=threads)
+    raise ConfigError(
+        f"config key 'distill.teacher': {str(spec)!r} is neither a folder of ONNX graphs (*backbone*.onnx + *head*.onnx) "
+        "nor a TrackerNet checkpoint file nor a shipped model's name (e.g. lighttrack-mobile-official)"
+    )
+
+
+def student_widths(cfg, model: nn.Module) -> tuple[int, ...]:
+    """The output channels the student's paths can have (one for a tracker); stride 16 checked."""
+    if cfg.model.kind == "supernet":
+        space = model.space
+        strides = sorted({space.stride_of(s) for s, _ in space.output_positions})
+        if strides != [STRIDE]:
+            raise ConfigError(
+                f"config key 'distill.teacher': the teacher's maps are at stride {STRIDE}; this supernet's space has "
+                f"output positions at stride {', '.join(map(str, strides))}: use model.output_positions=paper"
+            )
+        from lighttrack.arch import STAGE_CHANNELS
+
+        return tuple(sorted({int(STAGE_CHANNELS[s]) for s, _ in space.output_positions}))
+    stride = getattr(model, "stride", None)
+    if stride != STRIDE:
+        raise ConfigError(f"config key 'distill.teacher': the teacher works at stride {STRIDE}, this network at stride {stride}")
+    return (int(model.arch.out_channels),)
+
+
+def check_teacher(cfg):
+    """Open the teacher and match its grid to the config's crops (every check, no training data read):
+    returns (teacher, geometry). The trainer calls it before building data or model."""
+    d = cfg.distill
+    teacher = open_teacher(d.teacher, threads=d.threads)
+    geom = plan_geometry(teacher, cfg.data.template_size, cfg.data.search_size, d.grid)
+    teacher.check(cfg.data.template_size, geom.canvas)
+    return teacher, geom
+
+
+def build_distiller(cfg, model: nn.Module, device: torch.device, checked=None) -> Distiller | None:
     """The Distiller of a config (None without ``distill.teacher``); every check runs here, before training."""
     d = cfg.distill
     if not d.teacher:
         return None
-    if cfg.model.kind != "tracker":
-        raise ConfigError(f"config key 'distill.teacher': distillation from a teacher trains a tracker, not a {cfg.model.kind}")
-    stride = getattr(model, "stride", None)
-    if stride != STRIDE:
-        raise ConfigError(f"config key 'distill.teacher': the teacher works at stride {STRIDE}, this network at stride {stride}")
-    teacher = OnnxTeacher(d.teacher, threads=d.threads)
-    geom = plan_geometry(teacher, cfg.data.template_size, cfg.data.search_size, d.grid)
-    teacher.check(cfg.data.template_size, geom.canvas)
+    if cfg.model.kind not in ("tracker", "supernet"):
+        raise ConfigError(f"config key 'distill.teacher': distillation from a teacher trains a tracker or a supernet, not a {cfg.model.kind}")
+    widths = student_widths(cfg, model)
+    teacher, geom = checked or check_teacher(cfg)
     targets = TeacherTargets(teacher, geom, d.cache or DEFAULT_CACHE)
-    channels = int(model.arch.out_channels)
-    distiller = Distiller(targets, channels, d.feature_weight, d.cls_weight, d.box_weight, d.box_min_prob, d.adapter_lr_mult)
+    distiller = Distiller(targets, widths, d.feature_weight, d.cls_weight, d.box_weight, d.box_min_prob, d.adapter_lr_mult,
+                          d.adapter_init)
     return distiller.to(device)

@@ -49,6 +49,7 @@ from lighttrack.train import checkpoint as ckpt
 from lighttrack.train import distributed as D
 from lighttrack.train.actors import Actor, make_actor
 from lighttrack.train.config import TrainConfig, resume_conflicts
+from lighttrack.train.distill import check_teacher
 from lighttrack.train.schedule import WarmupLogSchedule
 
 
@@ -87,6 +88,9 @@ class Trainer:
         # A resume checkpoint is read and checked first: a wrong one fails before any work.
         self.resume_path = self._resolve_resume(resume)
         resume_data = self._check_resume(self.resume_path) if self.resume_path else None
+        # The teacher too (its files, its grid against ours), before data or model; before seeding,
+        # because building a TrackerNet teacher draws initial weights from the global RNG.
+        teacher = check_teacher(cfg) if cfg.distill.teacher else None
 
         random.seed(cfg.seed)
         np.random.seed(cfg.seed % 2**32)
@@ -98,7 +102,7 @@ class Trainer:
         self.backbone = self.model.backbone
         # A teacher (config section distill) lives in its own module; None without distill.teacher.
         # Its terms are added by the actor's loss; its adapter is trained and saved here.
-        self.distiller = self.actor.build_distiller(self.device)
+        self.distiller = self.actor.build_distiller(self.device, teacher)
 
         world_batch = cfg.train.batch_size * self.info.world_size
         if cfg.train.steps_per_epoch:

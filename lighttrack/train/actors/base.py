@@ -110,10 +110,10 @@ class Actor:
         batches = calibration_batches(self.dataset, n, self.cfg.train.batch_size)
         return len(unfold_batchnorms(net, batches))
 
-    def build_distiller(self, device: torch.device) -> Distiller | None:
+    def build_distiller(self, device: torch.device, checked=None) -> Distiller | None:
         """The teacher (config section ``distill``); None without ``distill.teacher``. ``build_distiller``
-        refuses the kinds a teacher cannot train."""
-        self.distiller = build_distiller(self.cfg, self.model, device)
+        refuses the kinds a teacher cannot train; ``checked``: the trainer's early ``check_teacher``."""
+        self.distiller = build_distiller(self.cfg, self.model, device, checked)
         return self.distiller
 
     # ------------------------------------------------------------------ schedule
@@ -183,7 +183,8 @@ class TrackingActor(Actor):
     A teacher's distillation terms (``lighttrack.train.distill``) are tracking losses too, so they
     are added here: the forward pass records what the teacher's feature term needs and the loss
     adds the teacher's terms after the recipe's. The adapter they train is the trainer's business
-    (its optimizer group, checkpoint state and gradients); ``build_distiller`` accepts trackers only.
+    (its optimizer group, checkpoint state and gradients); ``build_distiller`` accepts both kinds
+    (a supernet gets one adapter per output width of its paths).
     """
 
     def build_dataset(self) -> Any:
