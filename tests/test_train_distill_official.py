@@ -58,3 +58,18 @@ def test_teacher_on_another_grid_is_refused_before_work(tmp_path):
                         "model.output_positions=official_code"), dataset=fake())
     with pytest.raises(ConfigError, match="neither a folder of ONNX graphs"):
         Trainer(cfg_for(tmp_path, "distill.teacher=no-such-teacher", "distill.cls_weight=1"), dataset=fake())
+
+
+def test_the_recipe_runs_a_few_steps_on_tiny_data(tmp_path):
+    from pathlib import Path
+
+    from lighttrack.train.config import load_config
+
+    recipe = Path(__file__).resolve().parents[1] / "configs" / "supernet_official.yaml"
+    cfg = load_config(recipe, [f"output_dir={tmp_path}", "device=cpu", "data.train=[{format: synthetic, pairs: 4}]",
+                               "data.pairs_per_epoch=null", "train.batch_size=1", "train.max_steps=2", "model.unfold_batches=1",
+                               f"distill.cache={tmp_path / 'cache'}", "checkpoint.every_steps=1"])
+    assert cfg.model.init == cfg.distill.teacher == "lighttrack-mobile-official" and cfg.data.search_size == 256
+    summary = Trainer(cfg, dataset=fake()).fit()
+    assert summary["steps"] == 2 and summary["counters"]["skipped_steps"] == 0
+    assert (tmp_path / "supernet.pt").is_file()
