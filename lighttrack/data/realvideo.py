@@ -31,6 +31,11 @@ from lighttrack.settings import data_root as settings_data_root
 
 SPLITS = ("train", "val")
 SPLIT_FILE = Path(__file__).resolve().parent / "splits" / "realvideo_split.txt"
+# The search split (issue 26): training-side clips held out of supernet training, on which the
+# search measures candidate fitness. ``search`` reads them, ``supernet`` the rest of the training
+# side; ``train`` stays the whole training side and ``val`` the validation split.
+SEARCH_SPLIT_FILE = Path(__file__).resolve().parent / "splits" / "realvideo_search_split.txt"
+READ_SPLITS = ("train", "val", "search", "supernet")
 # source name in the split file -> (environment variable, reader format, what it is: the one
 # description of each variable, in lighttrack.settings.DATA_ROOTS)
 SOURCES = {
@@ -71,6 +76,46 @@ def split_assignment(source: str, split_file=None) -> dict[str, str]:
     return {clip: side for src, clip, side in split_table(split_file) if src == source}
 
 
+def search_clips(search_file=None, split_file=None) -> set[tuple[str, str]]:
+    """``(source, clip)`` of the search split file; DataError for a bad line, an unknown clip or
+    any clip of the validation split (the validation split is never searched on)."""
+    path = Path(search_file).expanduser() if search_file is not None else SEARCH_SPLIT_FILE
+    try:
+        text = path.read_text()
+    except OSError as err:
+        raise DataError(f"cannot read the real-video search split file {path} ({err.strerror or err})") from None
+    sides = {(src, clip): side for src, clip, side in split_table(split_file)}
+    clips, val = set(), []
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        parts = line.split()
+        if len(parts) != 2 or parts[0] not in SOURCES:
+            raise DataError(f"{path}:{number}: expected '<source> <clip>' with source in {', '.join(SOURCES)}, got {line!r}")
+        key = (parts[0], parts[1])
+        if key not in sides:
+            raise DataError(f"{path}:{number}: {parts[0]} {parts[1]} is not a clip of {split_file_path(split_file)}")
+        if sides[key] == "val":
+            val.append(f"{parts[0]} {parts[1]}")
+        clips.add(key)
+    if val:
+        raise DataError(f"the search split {path} overlaps the validation split of {split_file_path(split_file)} "
+                        f"({', '.join(val[:5])}{' …' if len(val) > 5 else ''}): the validation split is never searched on")
+    return clips
+
+
+def clip_sides(source: str, split_file=None, search_file=None, split: str = "search") -> dict[str, tuple[str, ...]]:
+    """clip -> the splits that read it: ``("val",)``, or ``("train", "search")`` /
+    ``("train", "supernet")`` for a training clip inside / outside the search split. The search
+    split file is read only when ``split`` is ``search`` or ``supernet``."""
+    if split not in ("search", "supernet"):
+        return {clip: (side,) for clip, side in split_assignment(source, split_file).items()}
+    held = {clip for src, clip in search_clips(search_file, split_file) if src == source}
+    return {clip: (side,) if side == "val" else (side, "search" if clip in held else "supernet")
+            for clip, side in split_assignment(source, split_file).items()}
+
+
 def data_root(source: str, root=None) -> Path:
     """The folder of one source: ``root`` when given, else its environment variable.
 
@@ -100,29 +145,30 @@ class RealVideoSplit(Dataset):
     format = "realvideo-split"
     layout = "two roots (LIGHTTRACK_REALVIDEO, LIGHTTRACK_DAVIS) and lighttrack/data/splits/realvideo_split.txt"
 
-    def __init__(self, split: str, realvideo_root=None, davis_root=None, split_file=None) -> None:
-        if split not in SPLITS:
-            raise DataError(f"unknown real-video split {split!r}; choose one of {', '.join(SPLITS)}")
+    def __init__(self, split: str, realvideo_root=None, davis_root=None, split_file=None, search_file=None) -> None:
+        if split not in READ_SPLITS:
+            raise DataError(f"unknown real-video split {split!r}; choose one of {', '.join(READ_SPLITS)}")
         super().__init__(None, split)
 
         self.split_file = split_file_path(split_file)
         self.roots = {"realvideo": data_root("realvideo", realvideo_root),
                       "davis2016": data_root("davis2016", davis_root)}
         self.parts: dict[str, Dataset] = {
-            "realvideo": open_dataset("realvideo", self.roots["realvideo"], split=split, split_file=self.split_file),
+            "realvideo": open_dataset("realvideo", self.roots["realvideo"], split=split, split_file=self.split_file,
+                                      search_file=search_file),
             "davis2016": open_dataset("folder", self.roots["davis2016"]),
         }
-        assigned = split_assignment("davis2016", self.split_file)
+        assigned = clip_sides("davis2016", self.split_file, search_file, split)
         on_disk = set(self.parts["davis2016"].names)
         unlisted = sorted(on_disk - set(assigned))
         if unlisted:
             raise DataError(f"davis2016: clip(s) {', '.join(unlisted[:5])} under {self.roots['davis2016']} are in "
                             f"no split of {self.split_file}; add them as train or val")
-        absent = [c for c, side in assigned.items() if side == split and c not in on_disk]
+        absent = [c for c, sides in assigned.items() if split in sides and c not in on_disk]
         if absent:
             raise DataError(f"davis2016: {len(absent)} {split} clip(s) of {self.split_file} are missing under "
                             f"{self.roots['davis2016']}: {', '.join(absent[:5])}")
-        self._davis = [c for c in self.parts["davis2016"].names if assigned[c] == split]
+        self._davis = [c for c in self.parts["davis2016"].names if split in assigned[c]]
 
     def _list_names(self) -> list[str]:
         return ([f"realvideo/{n}" for n in self.parts["realvideo"].names]
@@ -144,16 +190,27 @@ class RealVideoSplit(Dataset):
                 f"davis2016={str(self.roots['davis2016'])!r}, clips={len(self)})")
 
 
+class RealVideoSplitSource(RealVideoSplit):
+    """The split over both sources as a data source of configs (``format: realvideo-split``):
+    ``root`` is the real-video folder, ``options.davis_root`` DAVIS (default ``$LIGHTTRACK_DAVIS``);
+    ``split`` one of ``train``, ``val``, ``search``, ``supernet``."""
+
+    def __init__(self, root, split: str | None = None, davis_root=None, split_file=None, search_file=None) -> None:
+        if split is None:
+            raise DataError(f"realvideo-split: name a split ({', '.join(READ_SPLITS)})")
+        super().__init__(split, root, davis_root, split_file, search_file)
+
+
 def open_realvideo_split(split: str = "val", realvideo_root=None, davis_root=None, split_file=None,
-                         check: bool = True) -> RealVideoSplit:
+                         check: bool = True, search_file=None) -> RealVideoSplit:
     """The real-video ``val`` (or ``train``) clips of both sources.
 
     Roots default to ``$LIGHTTRACK_REALVIDEO`` and ``$LIGHTTRACK_DAVIS``; ``check`` reads every
     clip up front, so a clip whose frames and boxes disagree fails before any work starts.
     """
-    ds = RealVideoSplit(split, realvideo_root, davis_root, split_file)
+    ds = RealVideoSplit(split, realvideo_root, davis_root, split_file, search_file)
     return ds.check() if check else ds
 
 
-__all__ = ["SPLITS", "SPLIT_FILE", "SOURCES", "RealVideoSplit", "open_realvideo_split", "data_root",
+__all__ = ["SPLITS", "READ_SPLITS", "SPLIT_FILE", "SEARCH_SPLIT_FILE", "search_clips", "clip_sides", "SOURCES", "RealVideoSplit", "RealVideoSplitSource", "open_realvideo_split", "data_root",
            "split_table", "split_assignment", "split_file_path"]

@@ -44,6 +44,7 @@ from lighttrack.search.evolution import ALGORITHMS, algorithm_config, make_algor
 from lighttrack.search.fitness import FitnessCache, SupernetFitness
 from lighttrack.search.latency import LatencyTable
 from lighttrack.search.pareto import pareto_front, plot_fronts
+from lighttrack.search.split_guard import check_search_split
 from lighttrack.space import SearchSpace
 from lighttrack.train.checkpoint import load_supernet
 from lighttrack.train.config import apply_override, from_dict
@@ -139,6 +140,7 @@ def _validate(cfg: SearchConfig) -> None:
         raise DataError("config key 'data.val' lists no validation source: the search needs a validation split to score candidates")
     if not cfg.data.get("train"):
         raise ConfigError("config key 'data.train' lists no training source for BN recalibration pairs")
+    check_search_split(cfg.data)  # the validation split is never searched on
 
 
 # ------------------------------------------------------------------------------------ pieces

@@ -23,6 +23,7 @@ FORMATS: dict[str, str] = {
     "youtubebb": "lighttrack.data.datasets.youtubebb:YoutubeBBDataset",
     "folder": "lighttrack.data.datasets.folder:FolderDataset",
     "realvideo": "lighttrack.data.datasets.realvideo:RealVideoDataset",
+    "realvideosplit": "lighttrack.data.realvideo:RealVideoSplitSource",  # also written realvideo-split
     "synthetic": "lighttrack.data.synthetic:SyntheticDataset",
     "stills": "lighttrack.data.stills:StillsDataset",
     "cache": "lighttrack.data.datasets.cache:CacheDataset",

@@ -23,7 +23,7 @@ from pathlib import Path
 from lighttrack.data.annotations import fill_gaps, list_frames, read_boxes, to_zero_based
 from lighttrack.data.datasets.base import Dataset
 from lighttrack.data.datasets.common import child_dirs, video_sequence
-from lighttrack.data.realvideo import SPLITS, split_assignment, split_file_path
+from lighttrack.data.realvideo import READ_SPLITS, clip_sides, split_file_path
 from lighttrack.data.sequence import Sequence
 from lighttrack.errors import DataError
 
@@ -36,12 +36,13 @@ class RealVideoDataset(Dataset):
     format = "realvideo"
     layout = "<root>/<bench>/<seq>/{img/*.jpg, groundtruth.txt (1-based x,y,w,h; nan = absent), meta.json}"
 
-    def __init__(self, root, split: str | None = None, box_base: int = 1, split_file=None) -> None:
+    def __init__(self, root, split: str | None = None, box_base: int = 1, split_file=None, search_file=None) -> None:
         super().__init__(root, split)
         if box_base not in (0, 1):
             raise DataError(f"realvideo: box_base must be 0 or 1, not {box_base!r}")
         self.box_base = int(box_base)
         self.split_file = split_file
+        self.search_file = search_file  # the search split (splits/realvideo_search_split.txt): sides search / supernet
         self._dirs: dict[str, Path] = {}
 
     def _list_names(self) -> list[str]:
@@ -53,18 +54,18 @@ class RealVideoDataset(Dataset):
         if self.split is None:
             return list(self._dirs)
 
-        if self.split not in SPLITS:
-            raise self._bad_split(SPLITS)
-        assigned = split_assignment(SOURCE, self.split_file)
+        if self.split not in READ_SPLITS:
+            raise self._bad_split(READ_SPLITS)
+        assigned = clip_sides(SOURCE, self.split_file, self.search_file, self.split)
         unlisted = [n for n in self._dirs if n not in assigned]
         if unlisted:
             raise DataError(f"realvideo: clip(s) {', '.join(unlisted[:5])} under {base} are in no split of "
                             f"{_split_file_name(self.split_file)}; add them as train or val")
-        absent = [n for n, side in assigned.items() if side == self.split and n not in self._dirs]
+        absent = [n for n, sides in assigned.items() if self.split in sides and n not in self._dirs]
         if absent:
             raise DataError(f"realvideo: {len(absent)} {self.split} clip(s) of {_split_file_name(self.split_file)} "
                             f"are missing under {base}: {', '.join(absent[:5])} (an incomplete build?)")
-        return [n for n in self._dirs if assigned[n] == self.split]
+        return [n for n in self._dirs if self.split in assigned[n]]
 
     def _load(self, name: str) -> Sequence:
         self.names
