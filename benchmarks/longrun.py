@@ -326,14 +326,24 @@ def tracking_scores(pred: np.ndarray, truth: np.ndarray) -> dict:
 
 
 def track_video(path: Path, scene: Scene, frames: int, backend: str, threads: int, warmup: int, window: int,
-                rss_every: int, weights: str = "lighttrack-mobile") -> dict:
-    """Track every target of the scene in the video with one Tracker each; the figures."""
-    from lighttrack.tracker import Tracker
+                rss_every: int, weights: str = "lighttrack-mobile", separate_sessions: bool = False) -> dict:
+    """Track every target of the scene in the video with one Tracker each; the figures.
+
+    ``separate_sessions``: each ONNX Runtime tracker loads its own sessions (and memory arena), as
+    before issue 24 made the trackers of a process share them; for comparison."""
+    from lighttrack.tracker import Tracker, backends
     from lighttrack.tracker.video import open_source
 
     load_before = load()
+    rss_before_trackers = rss_bytes()
     t_start = time.perf_counter()
-    trackers = [Tracker.from_weights(weights, backend=backend, threads=threads) for _ in range(scene.targets)]
+    shared = backends.shared_session
+    if separate_sessions:
+        backends.shared_session = lambda path, key, make: make()
+    try:
+        trackers = [Tracker.from_weights(weights, backend=backend, threads=threads) for _ in range(scene.targets)]
+    finally:
+        backends.shared_session = shared
     build_s = time.perf_counter() - t_start
     truth = scene.boxes(np.arange(frames))
     pred = np.zeros_like(truth)
@@ -383,10 +393,11 @@ def track_video(path: Path, scene: Scene, frames: int, backend: str, threads: in
     first, last = slice(1, 1 + window), slice(frames - window, frames)
     figures = {
         "backend": backend, "threads": threads, "weights": weights, "preset": trackers[0].preset.name,
+        "sessions": "one per tracker" if separate_sessions or backend != "onnxruntime" else "shared by the trackers",
         "tracker": trackers[0].name, "frames": frames, "targets": scene.targets,
         "updates_per_frame": scene.targets, "warmup_frames": warmup, "window_frames": window,
         "rss_every_frames": rss_every, "build_s": round(build_s, 2), "loop_s": round(loop_s, 1),
-        "memory": memory_figures(samples, warmup),
+        "memory": {**memory_figures(samples, warmup), "rss_before_trackers_mb": _mb(rss_before_trackers)},
         "wall": drift_figures(wall[first], wall[last]),
         "cpu": drift_figures(cpu[first], cpu[last]),
         "per_frame_ms": {"wall_mean": round(1e3 * wall[1:].mean(), 3), "wall_p99": round(1e3 * float(np.percentile(wall[1:], 99)), 3),
@@ -437,7 +448,9 @@ def run_video(args) -> dict:
                "backends": {}}
         for backend in args.backend:
             _progress(f"video: tracking {frames} frames, {args.targets} targets, backend {backend}, {args.threads} thread(s)")
-            out["backends"][backend] = track_video(folder / name, scene, frames, backend, args.threads, warmup, window, args.rss_every)
+            separate = backend == "onnxruntime" and args.sessions == "separate"
+            out["backends"][backend + ("-separate-sessions" if separate else "")] = track_video(
+                folder / name, scene, frames, backend, args.threads, warmup, window, args.rss_every, separate_sessions=separate)
         return out
     finally:
         if temp is not None:
@@ -638,6 +651,9 @@ def parse_args(argv: list[str] | None = None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--codec", default="mp4v", choices=("mp4v", "MJPG"), help="video codec (mp4v: .mp4, MJPG: .avi)")
     ap.add_argument("--backend", action="append", choices=("onnxruntime", "torch"), help="backend(s) of the video part (default both)")
+    ap.add_argument("--sessions", choices=("shared", "separate"), default="shared",
+                    help="ONNX Runtime: the trackers share their sessions (default) or each loads its own, as before issue 24 "
+                    "(run each in its own process: a process's resident memory does not shrink back)")
     ap.add_argument("--threads", type=int, default=1, help="ONNX Runtime threads per tracker / torch threads (default 1)")
     ap.add_argument("--warmup", type=int, default=1000, help="warm-up frames before the memory baseline (default 1000)")
     ap.add_argument("--window", type=int, default=1000, help="frames in the first and last window compared for drift (default 1000)")
