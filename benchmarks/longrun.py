@@ -162,11 +162,18 @@ def load() -> list[float]:
 
 
 def machine() -> dict:
-    import onnxruntime
-    import torch
+    """The versions, read without importing torch: importing it costs ~200 MB of resident memory,
+    which the ONNX Runtime run's figures must not carry."""
+    from importlib import metadata
+
+    def version(name: str) -> str | None:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return None
 
     return {"cpu_count": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-            "torch": torch.__version__, "onnxruntime": onnxruntime.__version__, "opencv": cv2.__version__}
+            "torch": version("torch"), "onnxruntime": version("onnxruntime"), "opencv": cv2.__version__}
 
 
 class Interrupted(Exception):
