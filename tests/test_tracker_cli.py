@@ -27,17 +27,21 @@ def test_track_without_weights_is_a_clear_error(capsys, monkeypatch, tmp_path):
 
 
 def test_unknown_model_names_the_models_that_exist(capsys):
-    code = main(["track", str(FRAMES), "--box", "150,113,20,14", "--arch", "nosuch", "--no-progress"])
-    err = capsys.readouterr().err
-    assert code == 2 and "unknown model 'nosuch'" in err and "lighttrack-mobile, lighttrack-m300" in err and "Traceback" not in err
-    code = main(["eval", "--tracker", "nosuch", "--dataset", "synthetic", "--max-sequences", "1", "--no-progress"])
-    err = capsys.readouterr().err
-    assert code == 2 and "lighttrack-mobile, lighttrack-m300" in err
     import lighttrack
     from lighttrack.errors import CheckpointError
+    from lighttrack.models import shipped_names
 
-    with pytest.raises(CheckpointError, match="unknown model or weights file 'nosuch'.*lighttrack-mobile, lighttrack-m300"):
+    names = ", ".join(shipped_names())
+    assert "lighttrack-mobile" in names and "lighttrack-m300" in names
+    code = main(["track", str(FRAMES), "--box", "150,113,20,14", "--arch", "nosuch", "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2 and "unknown model 'nosuch'" in err and names in err and "Traceback" not in err
+    code = main(["eval", "--tracker", "nosuch", "--dataset", "synthetic", "--max-sequences", "1", "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2 and names in err
+    with pytest.raises(CheckpointError, match="unknown model or weights file 'nosuch'") as info:
         lighttrack.Tracker.from_weights("nosuch")
+    assert names in str(info.value)
 
 
 def test_track_uses_the_shipped_weights_by_default(capsys, monkeypatch, tmp_path):

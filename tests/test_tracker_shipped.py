@@ -112,6 +112,17 @@ def test_onnx_folder_of_another_version_or_architecture_is_refused(shipped_copy)
         Tracker.from_onnx(mobile.directory)
 
 
+def test_track_cli_refuses_an_onnx_folder_of_another_architecture(tmp_path, capsys):
+    from lighttrack.cli import main
+
+    m300 = next(g for g in shipped.read_manifest().graphs.values() if "lighttrack-m300" in g.models)
+    argv = ["track", str(VIDEO), "--box", "295,255,140,200", "--onnx", str(m300.directory), "--max-frames", "2",
+            "--no-progress", "--boxes", str(tmp_path / "b.txt")]
+    assert main(argv + ["--arch", "lighttrack-mobile"]) == 2
+    assert "holds architecture" in capsys.readouterr().err and not (tmp_path / "b.txt").exists()
+    assert main(argv + ["--arch", "lighttrack-m300"]) == 0
+
+
 def test_trackers_share_their_sessions():
     a = Tracker.from_weights("lighttrack-m300")
     b = Tracker.from_weights("lighttrack-m300")

@@ -35,8 +35,9 @@ def register(subparsers) -> None:
     src.add_argument("--weights", help="PyTorch checkpoint (ours or the official LightTrack layout)")
     src.add_argument("--onnx", metavar="DIR", help="folder written by 'lighttrack export onnx'")
     p.add_argument("--int8", action="store_true", help="with --onnx: use the INT8 per-frame graph")
-    p.add_argument("--arch", default="lighttrack-mobile", help="shipped model to run when no --weights is given (an unknown name lists them), "
-                   "and the architecture of a bare state dict (default lighttrack-mobile)")
+    p.add_argument("--arch", default=None, help="shipped model to run when no --weights is given (an unknown name lists them), "
+                   "the architecture of a bare state dict (default lighttrack-mobile), and with --onnx the architecture "
+                   "the folder must hold")
     p.add_argument("--backend", default="auto", choices=("auto", "onnxruntime", "torch"),
                    help="how --weights run: auto (ONNX Runtime on the CPU when installed, else PyTorch; PyTorch on CUDA), "
                    "onnxruntime, or torch (default auto)")
@@ -79,9 +80,12 @@ def build_tracker(args):
     """The tracker the arguments ask for; a clear error when no weights are given or bundled."""
     preset = args.preset
     mode = "warp" if getattr(args, "fast", False) else None
+    given_arch = getattr(args, "arch", None)
     if args.onnx:
         return Tracker.from_onnx(args.onnx, preset=preset, threads=args.threads, int8=args.int8, spin=args.spin, crop_mode=mode,
-                                 align=getattr(args, "align", None), network_only=getattr(args, "network_only", False))
+                                 align=getattr(args, "align", None), network_only=getattr(args, "network_only", False),
+                                 arch=given_arch)
+    args.arch = given_arch or "lighttrack-mobile"
     if args.int8:
         raise InputError("--int8 needs --onnx DIR (export with 'lighttrack export onnx --int8')")
     if not args.weights and args.arch.lower() not in shipped_names():  # --arch names the model to run
