@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from lighttrack import __version__
+from lighttrack.errors import LightTrackError
 from lighttrack.io import atomic_write_json, file_sha256, make_staging_dir, remove_stale_staging_dirs
 from lighttrack.models import ASSETS_DIR, ModelEntry, list_models
 from lighttrack.tracker.backends import META_FILE
@@ -85,7 +86,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lighttrack.tracker.ship", description=__doc__.split("\n\n")[0])
     parser.add_argument("--force", action="store_true", help="export every shipped weights file again")
     args = parser.parse_args(argv)
-    ship(force=args.force)
+    try:
+        ship(force=args.force)
+    except LightTrackError as err:  # a plain install (no torch), weights that do not export
+        print(f"ship: error: {err}", file=sys.stderr)
+        return 2
     return 0
 
 
