@@ -49,8 +49,10 @@ def realvideo_rows(results: dict) -> list[tuple[str, dict]]:
             continue
         entry = MODELS.get(spec)
         ours = entry is not None and "research use" in str(entry.terms or "")
-        if spec == DEFAULT_MODEL:
-            label = f"{spec}, the default tracker" + (" (our own weights)" if ours else "") + f", preset {preset}"
+        default = MODELS.get(DEFAULT_MODEL)
+        if entry is not None and default is not None and entry.weights == default.weights:  # the default or an alias of it
+            label = (f"{DEFAULT_MODEL}, the default tracker" + (f" (= {spec})" if spec != DEFAULT_MODEL else "")
+                     + (", our own weights" if ours else "") + f", preset {preset}")
         elif ours:
             label = f"{spec}, our own weights, preset {preset}"
         elif spec.startswith("nanotrack"):
