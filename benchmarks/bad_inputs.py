@@ -712,7 +712,7 @@ def checkpoint_file(d: Path, kind: str) -> Path:
     import torch
 
     path = d / "weights.pt"
-    mobile = Path(__file__).resolve().parent.parent / "lighttrack" / "assets" / "lighttrack-mobile.pt"
+    mobile = Path(__file__).resolve().parent.parent / "lighttrack" / "assets" / "lighttrack-mobile-ours.pt"
     if kind == "pickle_code":
         write(path, pickle.dumps({"state_dict": _Boom()}))
     elif kind == "torch_pickle_code":

@@ -9,8 +9,11 @@ of ``init`` + ``update`` on this machine (frame decoding excluded), overall and 
 
 The trackers (``--trackers`` picks a subset, comma-separated):
 
-    mobile, mobile-network-only   shipped LightTrack-Mobile with the preset its weights carry,
-                                  and the same preset without template alignment
+    official, official-network-only
+                                  the official LightTrack-Mobile weights (issue 23) with the preset
+                                  they carry, and the same preset with every refiner off
+    mobile-ours, mobile-ours-network-only
+                                  the same for our own CPU-trained LightTrack-Mobile
     m300, m300-network-only       the same for the shipped m300
     kcf, csrt                     OpenCV
     nanotrack                     NanoTrack v2 through OpenCV's TrackerNano (--nanotrack DIR)
@@ -44,8 +47,10 @@ DEFAULT_NANOTRACK = REPO.parent / "shared" / "peers" / "nanotrack" / "v2"
 
 # name -> (spec, preset): preset None = what the weights carry; "network-only" = that without alignment
 TRACKERS = {
-    "mobile": ("lighttrack-mobile", None),
-    "mobile-network-only": ("lighttrack-mobile", "network-only"),
+    "official": ("lighttrack-mobile-official", None),
+    "official-network-only": ("lighttrack-mobile-official", "network-only"),
+    "mobile-ours": ("lighttrack-mobile-ours", None),
+    "mobile-ours-network-only": ("lighttrack-mobile-ours", "network-only"),
     "m300": ("lighttrack-m300", None),
     "m300-network-only": ("lighttrack-m300", "network-only"),
     "kcf": ("kcf", None),

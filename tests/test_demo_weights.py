@@ -36,8 +36,8 @@ def test_fp16_package_loads_into_float32_and_matches(tmp_path):
 def test_bundled_mobile_weights_track_by_default(monkeypatch):
     monkeypatch.delenv("LIGHTTRACK_WEIGHTS_DIR", raising=False)
     path = default_weights("lighttrack-mobile")
-    assert path == A.ASSETS_DIR / "lighttrack-mobile.pt"
-    assert path.stat().st_size < 6_000_000
+    assert path == A.ASSETS_DIR / "lighttrack-mobile-official.pt"  # the default: the official weights
+    assert path.stat().st_size < 9_000_000
     assert (A.ASSETS_DIR / "MODEL_CARD.md").is_file()
     tracker = Tracker.from_weights("lighttrack-mobile")  # a registered name: the bundled weights
     frame = np.full((240, 320, 3), 90, np.uint8)
@@ -80,7 +80,7 @@ def test_package_keeps_the_provenance_record_but_not_training_state(tmp_path):
     assert "optimizer" not in data
 
 
-@pytest.mark.parametrize("model", ["lighttrack-mobile", "lighttrack-m300"])
+@pytest.mark.parametrize("model", ["lighttrack-mobile-official", "lighttrack-mobile-ours", "lighttrack-m300"])
 def test_shipped_weights_carry_the_preset_file_they_were_tuned_with(model):
     """The preset inside each shipped file is the one in configs/presets (whose record says how it
     was chosen), so the two cannot drift apart."""

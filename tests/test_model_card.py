@@ -14,9 +14,10 @@ LOG = ROOT / "docs" / "model-card-log.md"
 RESULTS = ROOT / "docs" / "results" / "realvideo_val.json"
 # card row label -> the tracker's key in docs/results/realvideo_val.json
 ROWS = {
-    "NanoTrack v2": "nanotrack", "**shipped Mobile**, carried preset": "mobile", "shipped Mobile, network only": "mobile-network-only",
-    "**shipped m300**, carried preset": "m300", "shipped m300, network only": "m300-network-only", "CSRT": "csrt",
-    "KCF": "kcf", "static": "static",
+    "**lighttrack-mobile**, official weights, carried preset": "official", "official weights, network only": "official-network-only",
+    "NanoTrack v2": "nanotrack", "lighttrack-mobile-ours, carried preset": "mobile-ours",
+    "lighttrack-mobile-ours, network only": "mobile-ours-network-only", "lighttrack-m300, carried preset": "m300",
+    "lighttrack-m300, network only": "m300-network-only", "CSRT": "csrt", "KCF": "kcf", "static": "static",
 }
 
 

@@ -13,7 +13,9 @@ from lighttrack.tracker.tracker import carried_preset
 
 def test_every_shipped_model_is_one_entry_with_file_hash_preset_and_terms():
     shipped = [m for m in lighttrack.list_models() if m.weights]
-    assert [m.name for m in shipped] == ["lighttrack-mobile", "lighttrack-m300", "lighttrack-mobile-official"]
+    assert [m.name for m in shipped] == ["lighttrack-mobile", "lighttrack-mobile-official", "lighttrack-mobile-ours", "lighttrack-m300"]
+    # the default is the official trained Mobile (issue 23); both names read one file
+    assert lighttrack.get_model("lighttrack-mobile").weights == lighttrack.get_model("lighttrack-mobile-official").weights
     for entry in shipped:
         path = ASSETS_DIR / entry.weights
         assert file_sha256(path) == entry.sha256
@@ -29,7 +31,7 @@ def test_every_shipped_model_is_one_entry_with_file_hash_preset_and_terms():
 
 
 def test_a_shipped_name_whose_file_differs_is_refused(tmp_path, monkeypatch):
-    fake = tmp_path / "lighttrack-mobile.pt"
+    fake = tmp_path / "lighttrack-mobile-official.pt"  # the file the default name reads
     shutil.copy(ASSETS_DIR / "lighttrack-m300.pt", fake)  # a real checkpoint, but not the registered file
     monkeypatch.setenv("LIGHTTRACK_WEIGHTS_DIR", str(tmp_path))
     assert default_weights("lighttrack-mobile") == fake
@@ -41,7 +43,7 @@ def test_a_shipped_name_whose_file_differs_is_refused(tmp_path, monkeypatch):
 
 
 def test_unknown_weights_name_the_shipped_ones():
-    with pytest.raises(CheckpointError, match="lighttrack-mobile, lighttrack-m300"):
+    with pytest.raises(CheckpointError, match="lighttrack-mobile, lighttrack-mobile-official, lighttrack-mobile-ours, lighttrack-m300"):
         weights_file("lighttrack-huge")
 
 

@@ -48,7 +48,7 @@ def test_track_uses_the_shipped_weights_by_default(capsys, monkeypatch, tmp_path
     import lighttrack.models as models_module
 
     monkeypatch.delenv("LIGHTTRACK_WEIGHTS_DIR", raising=False)
-    assert models_module.default_weights() == models_module.ASSETS_DIR / "lighttrack-mobile.pt"
+    assert models_module.default_weights() == models_module.ASSETS_DIR / "lighttrack-mobile-official.pt"
     boxes = tmp_path / "boxes.txt"
     code = main(["track", str(FRAMES), "--box", "150,113,20,14", "--no-progress", "--boxes", str(boxes)])
     assert code == 0, capsys.readouterr().err

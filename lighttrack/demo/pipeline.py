@@ -50,7 +50,8 @@ from lighttrack.train.trainer import Trainer
 
 STAGES = ("supernet", "search", "retrain", "evaluate", "export", "track", "report")
 RETRAINED = "lighttrack-demo"  # run name of the network the demo itself found and trained
-PRETRAINED = "lighttrack-mobile-shipped"  # run name of the shipped pretrained weights
+OFFICIAL = "lighttrack-mobile-official"  # run name of the official trained Mobile (the default tracker)
+PRETRAINED = "lighttrack-mobile-ours-shipped"  # run name of our own shipped Mobile weights
 PRETRAINED_SEARCHED = "lighttrack-m300-shipped"  # run name of our shipped searched model
 NETWORK_ONLY = "-network-only"  # suffix of a row tracked without template alignment (Preset.align)
 
@@ -255,7 +256,9 @@ class Demo:
         """(run name, tracker spec, preset) rows; preset None: the one the weights carry."""
         rows = [(RETRAINED, str(self.out / "retrain" / "final.pt"), None)]
         if self.s.use_pretrained:
-            for run_name, model in ((PRETRAINED, "lighttrack-mobile"), (PRETRAINED_SEARCHED, "lighttrack-m300")):
+            shipped = ((OFFICIAL, "lighttrack-mobile-official"), (PRETRAINED, "lighttrack-mobile-ours"),
+                       (PRETRAINED_SEARCHED, "lighttrack-m300"))
+            for run_name, model in shipped:
                 w = A.pretrained_weights(model)
                 if w is not None:
                     rows.append((run_name, str(w), None))
@@ -263,6 +266,7 @@ class Demo:
                     self.log(f"    no shipped {model} weights found: skipping that row")
         if self.s.network_only_rows:
             alone = [(f"{name}{NETWORK_ONLY}", spec, _network_only(spec)) for name, spec, _ in rows if name in (RETRAINED, PRETRAINED)]
+            # the official weights carry no refiner: their row is LightTrack's own inference already
             rows += [row for row in alone if row[2] is not None]
         rows += [(b, b, None) for b in self.s.baselines]
         return rows

@@ -19,10 +19,11 @@ DEFAULT_MODEL = "lighttrack-mobile"
 
 LABELS = {
     "lighttrack-demo": "LightTrack, found and trained by this demo run",
-    "lighttrack-mobile-shipped": "LightTrack-Mobile, shipped pretrained weights (not trained by this run)",
+    "lighttrack-mobile-official": "LightTrack-Mobile, the official trained weights (the default tracker; MIT, not trained by this run)",
+    "lighttrack-mobile-ours-shipped": "LightTrack-Mobile, our own shipped weights (not trained by this run)",
     "lighttrack-m300-shipped": "lighttrack-m300 (our searched model, 280.6 M MACs), shipped weights (not trained by this run)",
     "lighttrack-demo-network-only": "the demo's network alone: LightTrack's own inference, no refiners (calibration, voting, alignment)",
-    "lighttrack-mobile-shipped-network-only": "shipped LightTrack-Mobile alone: LightTrack's own inference, no refiners",
+    "lighttrack-mobile-ours-shipped-network-only": "our shipped LightTrack-Mobile alone: LightTrack's own inference, no refiners",
     "kcf": "KCF (OpenCV)",
     "csrt": "CSRT (OpenCV)",
     "static": "static: the first-frame box in every frame (a floor, not a tracker)",

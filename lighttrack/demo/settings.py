@@ -50,8 +50,9 @@ class DemoSettings:
     use_pretrained: bool = True  # add a row for the shipped LightTrack-Mobile weights, when present
     # also score the demo's network (and shipped Mobile) without refiners: the network alone
     network_only_rows: bool = True
-    # the supernet inherits the first of these shipped models that is present (needs use_pretrained)
-    inherit_from: tuple[str, ...] = ("lighttrack-m300", "lighttrack-mobile")
+    # the supernet inherits the first of these shipped models that is present (needs use_pretrained);
+    # our own weights: the official Mobile's BN-folded weights need unfolding first (issue 26)
+    inherit_from: tuple[str, ...] = ("lighttrack-m300", "lighttrack-mobile-ours")
     # -- 5./6. export and the real clip
     video: str = "bigbuckbunny"
     video_frames: int | None = None  # None: the whole clip
