@@ -55,10 +55,11 @@ def test_network_only_rows_are_added_for_aligning_lighttrack_trackers_only():
     from lighttrack.tracker.presets import get_preset
 
     network_only_row = load_benchmark("heldout").network_only_row
-    name, spec, preset = network_only_row(("mobile", "lighttrack-mobile", None))  # its stored preset aligns
-    assert name == "mobile-network-only" and spec == "lighttrack-mobile" and not preset.align
+    name, spec, preset = network_only_row(("mobile", "lighttrack-mobile-ours", None))  # its stored preset aligns
+    assert name == "mobile-network-only" and spec == "lighttrack-mobile-ours" and not preset.align
     assert preset.calibration == 0 and preset.vote_radius == 0  # no refiner at all
-    assert preset.penalty_k == Tracker.from_weights("lighttrack-mobile").preset.penalty_k  # the rates are kept
+    assert preset.penalty_k == Tracker.from_weights("lighttrack-mobile-ours").preset.penalty_k  # the rates are kept
+    assert network_only_row(("official", "lighttrack-mobile", None)) is None  # the official preset runs no refiner
     named = network_only_row(("m", "lighttrack-mobile", "aligned"))[2]  # an explicit preset wins
     assert named == get_preset("aligned").replace(align=False, calibration=0.0, vote_radius=0, name="aligned-network-only")
     assert network_only_row(("m", "lighttrack-mobile", "calibrated")) is not None  # calibrates and votes

@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
+from lighttrack.models import default_weights, shipped_names
 import yaml
 
 from lighttrack.errors import ConfigError
@@ -83,6 +85,8 @@ def test_every_starting_checkpoint_is_shipped_or_made_by_a_recipe():
             assert _relative_inside(value), f"{path.name}: model.{key} {value!r}"
             if value.startswith("lighttrack/"):
                 assert (ROOT / value).is_file(), f"{path.name}: model.{key} {value} is not in the repository"
+            elif value in shipped_names():  # a shipped model by name (its file is in the package)
+                assert default_weights(value) is not None, f"{path.name}: model.{key} {value} ships no weights"
             else:
                 assert str(Path(value).parent) in made, f"{path.name}: model.{key} {value} is made by no recipe in configs/"
     assert checked >= 7

@@ -216,9 +216,9 @@ def _clip_frames():
 def test_network_only_runs_no_refiner_from_the_cli_and_the_api(cache, tmp_path, capsys, frames):
     from lighttrack.cli import main
 
-    shipped = Tracker.from_weights("lighttrack-mobile", threads=1)
+    shipped = Tracker.from_weights("lighttrack-mobile-ours", threads=1)  # our weights' preset refines (the official's does not)
     assert [r for s in [shipped.init(frames[0], (150, 113, 20, 14))] for r in shipped._states[0].refiners]  # the carried preset refines
-    alone = Tracker.from_weights("lighttrack-mobile", threads=1, network_only=True)
+    alone = Tracker.from_weights("lighttrack-mobile-ours", threads=1, network_only=True)
     alone.init(frames[0], (150, 113, 20, 14))
     assert alone._states[0].refiners == () and alone.preset.penalty_k == shipped.preset.penalty_k
     out = tmp_path / "alone"
