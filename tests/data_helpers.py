@@ -133,7 +133,8 @@ def make_uav123(root: Path) -> Path:
     return base
 
 
-def rle_line(mask: np.ndarray, x0: int, y0: int) -> str:
+def rle_runs(mask: np.ndarray) -> list[int]:
+    """Runs of 0s and 1s, row-major, starting with 0s (VOT's mask encoding)."""
     flat = mask.reshape(-1).astype(bool)
     runs, value, count = [], False, 0
     for v in flat:
@@ -143,6 +144,11 @@ def rle_line(mask: np.ndarray, x0: int, y0: int) -> str:
             runs.append(count)
             value, count = v, 1
     runs.append(count)
+    return runs
+
+
+def rle_line(mask: np.ndarray, x0: int, y0: int) -> str:
+    runs = rle_runs(mask)
     h, w = mask.shape
     return "m" + ",".join(str(v) for v in [x0, y0, w, h] + runs)
 

@@ -9,22 +9,12 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from data_helpers import rle_runs
 
 W, H = 64, 48
 
 
-def rle(mask: np.ndarray) -> list[int]:
-    """Runs of 0s and 1s, row-major, starting with 0s (the VOT encoding)."""
-    flat = mask.reshape(-1).astype(np.uint8)
-    runs, value, count = [], 0, 0
-    for v in flat:
-        if v == value:
-            count += 1
-        else:
-            runs.append(count)
-            value, count = v, 1
-    runs.append(count)
-    return runs
+rle = rle_runs  # runs of 0s and 1s, row-major, starting with 0s (the VOT encoding)
 
 
 def mask_line(mask: np.ndarray) -> str:

@@ -127,6 +127,15 @@ def _check_folded(path: Path) -> None:
     onnx.checker.check_model(model)
 
 
+def output_folder(outdir: str | os.PathLike) -> Path:
+    """The export's output folder, made if missing; a file in its place is refused."""
+    outdir = Path(outdir)
+    if outdir.exists() and not outdir.is_dir():
+        raise InputError(f"the output folder {str(outdir)!r} is a file")
+    outdir.mkdir(parents=True, exist_ok=True)
+    return outdir
+
+
 def export_onnx(
     net: nn.Module,
     outdir: str | os.PathLike,
@@ -149,10 +158,7 @@ def export_onnx(
     if int8 and calibration is None:
         raise InputError("an INT8 export needs calibration crops (lighttrack.tracker.quantize.calibration_feeds)")
     net = net.eval().cpu()
-    outdir = Path(outdir)
-    if outdir.exists() and not outdir.is_dir():
-        raise InputError(f"the output folder {str(outdir)!r} is a file")
-    outdir.mkdir(parents=True, exist_ok=True)
+    outdir = output_folder(outdir)
     template_graph, track_graph = TemplateGraph(net).eval(), TrackGraph(net).eval()
     gen = torch.Generator().manual_seed(0)
     z = torch.randn(1, 3, template_size, template_size, generator=gen)

@@ -33,6 +33,7 @@ from torch import nn
 from lighttrack.errors import InputError
 from lighttrack.geometry import grid_points
 from lighttrack.imaging import IMAGENET_MEAN, IMAGENET_STD
+from lighttrack.export.onnx import output_folder
 from lighttrack.io import make_staging_dir
 
 BACKBONE_FILE = "backbone.onnx"
@@ -100,10 +101,7 @@ def export_opencv(net: nn.Module, outdir: str | os.PathLike, opset: int = 14) ->
     (atomically: built in a staging folder), checked in ONNX Runtime against PyTorch."""
     net = net.eval().cpu()
     check_opencv_grid(net)
-    outdir = Path(outdir)
-    if outdir.exists() and not outdir.is_dir():
-        raise InputError(f"the output folder {str(outdir)!r} is a file")
-    outdir.mkdir(parents=True, exist_ok=True)
+    outdir = output_folder(outdir)
     backbone, neckhead = BackboneGraph(net).eval(), NeckHeadGraph(net).eval()
     gen = torch.Generator().manual_seed(0)
     z = torch.rand(1, 3, TEMPLATE_SIZE, TEMPLATE_SIZE, generator=gen) * 255
