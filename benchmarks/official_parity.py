@@ -158,7 +158,7 @@ def main(argv=None) -> int:
     for name in args.clips.split(","):
         seq = davis[name]
         if args.max_frames:
-            seq = seq.head(args.max_frames) if hasattr(seq, "head") else _head(seq, args.max_frames)
+            seq = seq.head(args.max_frames)
         run_clip(lighttrack.Tracker(comparing, preset=args.preset, color="bgr"), seq)
         by_ours = run_clip(lighttrack.Tracker(ours, preset=args.preset, color="bgr"), seq)
         by_ir = run_clip(lighttrack.Tracker(theirs, preset=args.preset, color="bgr"), seq)
@@ -192,12 +192,6 @@ def main(argv=None) -> int:
     }
     report_json(report, args.out)
     return 0 if report["within_tolerance"] else 1
-
-
-def _head(seq, n: int):
-    import dataclasses
-
-    return dataclasses.replace(seq, frame_paths=seq.frame_paths[:n], boxes=seq.boxes[:n], visible=seq.visible[:n])
 
 
 # What float arithmetic explains. The IR stores float16 weights and OpenVINO widens them to float32;

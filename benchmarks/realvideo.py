@@ -31,7 +31,6 @@ clip already finished there, so a killed run continues where it stopped.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import inspect
 import json
 import os
@@ -74,7 +73,7 @@ class FirstFrames:
     def __getitem__(self, key):
         seq = self._ds[self.names[key] if isinstance(key, int) else key]
         n = self.n
-        return dataclasses.replace(seq, frame_paths=seq.frame_paths[:n], boxes=seq.boxes[:n], visible=seq.visible[:n])
+        return seq.head(n)
 
 
 def resolve_preset(spec: str, preset):

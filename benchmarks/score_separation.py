@@ -95,10 +95,7 @@ def main(argv=None) -> int:
         for clip in names:
             seq = split[clip]
             if args.max_frames:
-                import dataclasses
-
-                n = args.max_frames
-                seq = dataclasses.replace(seq, frame_paths=seq.frame_paths[:n], boxes=seq.boxes[:n], visible=seq.visible[:n])
+                seq = seq.head(args.max_frames)
             s, o = frame_signals(make(spec, preset, args.threads), seq)
             scores.append(s)
             overlaps.append(o)

@@ -9,7 +9,7 @@ a bad sequence and ``lighttrack data check`` can report it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -71,6 +71,10 @@ class Sequence:
         if self.loader is not None:
             return self.loader(index % len(self))
         return load_image(self.frame_paths[index])
+
+    def head(self, n: int) -> "Sequence":
+        """The same sequence cut to its first ``n`` frames (a quick or smoke run)."""
+        return replace(self, frame_paths=self.frame_paths[:n], boxes=self.boxes[:n], visible=self.visible[:n])
 
     def usable(self) -> np.ndarray:
         """Indices of frames that can serve as training samples: visible with a valid box."""

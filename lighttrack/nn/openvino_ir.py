@@ -11,6 +11,7 @@ maps a graph onto our networks. OpenVINO itself is never needed.
 
 from __future__ import annotations
 
+import heapq
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,8 +96,6 @@ class IRGraph:
 
     def topological_order(self) -> list[int]:
         """Every layer after all its inputs; ties go to the lower id, so the order is fixed."""
-        import heapq
-
         pending = {lid: len(self.layers[lid].inputs) for lid in self.layers}
         ready = [lid for lid, n in pending.items() if n == 0]
         heapq.heapify(ready)
