@@ -29,55 +29,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from lighttrack.search.ranking import kendall_tau, precision_at_top, spearman
 from lighttrack.space import SearchSpace
 
 TINY = SearchSpace(depths=(1, 1, 1, 1, 1), output_positions=((2, 0), (3, 0)), head_layers=2)
-
-
-def kendall_tau(a, b) -> float:
-    """Kendall tau-b (ties in either ranking handled)."""
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    n = len(a)
-    conc = disc = ties_a = ties_b = 0
-    for i in range(n):
-        for j in range(i + 1, n):
-            da, db = np.sign(a[i] - a[j]), np.sign(b[i] - b[j])
-            if da == 0 and db == 0:
-                continue
-            if da == 0:
-                ties_a += 1
-            elif db == 0:
-                ties_b += 1
-            elif da == db:
-                conc += 1
-            else:
-                disc += 1
-    denom = np.sqrt((conc + disc + ties_a) * (conc + disc + ties_b))
-    return float((conc - disc) / denom) if denom else float("nan")
-
-
-def _ranks(x) -> np.ndarray:
-    x = np.asarray(x, float)
-    order = np.argsort(x, kind="mergesort")
-    ranks = np.empty(len(x))
-    ranks[order] = np.arange(len(x), dtype=float)
-    for value in np.unique(x):  # average ranks for ties
-        idx = np.flatnonzero(x == value)
-        ranks[idx] = ranks[idx].mean()
-    return ranks
-
-
-def spearman(a, b) -> float:
-    ra, rb = _ranks(a), _ranks(b)
-    if ra.std() == 0 or rb.std() == 0:
-        return float("nan")
-    return float(np.corrcoef(ra, rb)[0, 1])
-
-
-def precision_at_top(a, b, k: int) -> float:
-    top_a = set(np.argsort(-np.asarray(a, float))[:k])
-    top_b = set(np.argsort(-np.asarray(b, float))[:k])
-    return len(top_a & top_b) / k
 
 
 def _data(args) -> dict:

@@ -112,3 +112,26 @@ def test_bad_inheritance_sources_are_refused_before_work(tmp_path):
     # an unknown name
     with pytest.raises(CheckpointError, match="unknown model or weights file"):
         Trainer(cfg_for(tmp_path / "e", "model.init=lighttrack-nothing"), dataset=fake())
+
+
+def test_frozen_bn_supernet_scores_the_mobile_path_as_the_official_network(tmp_path, official):
+    """A supernet trained with frozen BN (train.bn: frozen) and scored without recalibration
+    (fitness.calibration_batches: 0): the Mobile path's fitness is the official network's.
+    Recalibrating (train-mode statistics of template and search batches apart) scores another function."""
+    from lighttrack.data.synthetic import synthetic_sequence
+    from lighttrack.search.fitness import SupernetFitness, score_sequences
+
+    trainer = Trainer(cfg_for(tmp_path / "sn", "model.init=lighttrack-mobile-official", "train.bn=frozen",
+                              "train.max_steps=0"), dataset=fake())
+    trainer.fit()
+    seqs = [synthetic_sequence(seed=3, index=i, length=8) for i in range(2)]
+    want = score_sequences(copy.deepcopy(official), seqs)
+    supernet = trainer.model
+    assert SupernetFitness(supernet, [], seqs).evaluate(MOBILE)["fitness"] == pytest.approx(want["fitness"], abs=1e-6)
+    with torch.no_grad():  # and the outputs themselves, not only the tracking score
+        z, x = inputs()
+        cls, reg = extract(supernet, MOBILE).eval()(z, x)
+        ref = official(z, x)
+        torch.testing.assert_close(cls, ref[0], atol=2e-5, rtol=1e-5)
+        recal = recalibrate(extract(supernet, MOBILE), batches(2, 4, seed=9), None)(z, x)
+    assert float((recal[1] - ref[1]).abs().max()) > 100 * float((reg - ref[1]).abs().max())

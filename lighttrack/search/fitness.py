@@ -1,4 +1,4 @@
-"""Fitness of a candidate: extract -> recalibrate BN -> track the validation split -> (AO+SR0.5)/2.
+"""Fitness of a candidate: extract -> recalibrate BN (unless none is asked) -> track the validation split -> (AO+SR0.5)/2.
 
 The real pieces are used: :func:`lighttrack.nn.net.extract` for the inherited weights,
 :class:`lighttrack.tracker.Tracker` for tracking, and the GOT-10k metrics of
@@ -86,7 +86,9 @@ class SupernetFitness:
         start = time.perf_counter()
         torch.manual_seed(0)
         net = extract(self.supernet, arch).to(self.device)
-        recalibrate(net, self.calibration, self.bn_momentum, self.device)
+        if self.calibration:  # none: the inherited statistics (a supernet trained with frozen BN)
+            recalibrate(net, self.calibration, self.bn_momentum, self.device)
+        net.eval()
         record = score_sequences(net, self.sequences, self.preset, self.device, self.max_frames)
         record["seconds"] = time.perf_counter() - start
         if not math.isfinite(record["fitness"]):

@@ -55,7 +55,10 @@ SPACES = ("paper", "official_code")
 
 @dataclass
 class FitnessConfig:
-    calibration_batches: int = 8  # LightTrack: 200 passes of batch 32 (GPU scale)
+    # LightTrack: 200 passes of batch 32 (GPU scale). 0: no recalibration, each candidate keeps the
+    # statistics it inherits: for a supernet trained with frozen BatchNorm (train.bn: frozen), whose
+    # statistics are part of the function every path was trained to compute.
+    calibration_batches: int = 8
     calibration_batch_size: int = 16
     calibration_seed: int = 0
     bn_momentum: float | None = None  # None: exact average (OFA); 0.1: LightTrack's EMA
@@ -132,8 +135,9 @@ def _validate(cfg: SearchConfig) -> None:
     if len(set(names)) != len(names):
         raise ConfigError(f"constraint set names must be unique, got {names}")
     f = cfg.fitness
-    if f.calibration_batches < 1 or f.calibration_batch_size < 1:
-        raise ConfigError("config keys 'fitness.calibration_batches' and 'fitness.calibration_batch_size' must be >= 1")
+    if f.calibration_batches < 0 or f.calibration_batch_size < 1:
+        raise ConfigError("config keys 'fitness.calibration_batches' (>= 0; 0: no recalibration) and "
+                          "'fitness.calibration_batch_size' (>= 1) are out of range")
     if f.bn_momentum is not None and not 0 < f.bn_momentum <= 1:
         raise ConfigError(f"config key 'fitness.bn_momentum' must be null or in (0, 1], got {f.bn_momentum}")
     if not cfg.data.get("val"):
@@ -197,6 +201,8 @@ def calibration_set(cfg: SearchConfig) -> list:
     except LightTrackError as err:
         raise DataError(f"cannot read the BN calibration data (data.train): {err}") from None
     f = cfg.fitness
+    if f.calibration_batches == 0:
+        return []
     return calibration_batches(pairs, f.calibration_batches, f.calibration_batch_size)
 
 
