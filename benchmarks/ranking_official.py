@@ -92,7 +92,7 @@ def supernet_fitness(archs: list[Arch], supernet: str, args) -> list[dict]:
     tag = Path(supernet).parent.name + "_" + Path(supernet).stem
     cache = FitnessCache(Path(args.work) / f"fitness_{tag}.json", {"supernet": str(supernet), "mtime": os.path.getmtime(supernet)})
     fit = SupernetFitness(sn, calibration_set(cfg), validation_sequences(cfg), cfg.fitness.preset, "cpu",
-                          cfg.fitness.max_frames, cfg.fitness.bn_momentum, cache)
+                          cfg.fitness.max_frames, cfg.fitness.bn_momentum, cache, cfg.fitness.backend)
     rows = []
     for i, arch in enumerate(archs):
         rows.append(fit.record(arch))
@@ -111,7 +111,7 @@ def main(argv=None) -> int:
     p.add_argument("--k", type=int, default=12)
     p.add_argument("--min-macs", type=float, default=142e6)
     p.add_argument("--max-macs", type=float, default=600e6)
-    p.add_argument("--steps", type=int, default=150)
+    p.add_argument("--steps", type=int, default=90)
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=26)

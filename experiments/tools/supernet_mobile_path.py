@@ -39,10 +39,11 @@ def main(argv=None) -> int:
     for path in a.supernets:
         cfg.supernet = path
         sn = load_checked_supernet(cfg)
-        fit = SupernetFitness(sn, calib, seqs, None, "cpu", cfg.fitness.max_frames, cfg.fitness.bn_momentum)
+        fit = SupernetFitness(sn, calib, seqs, None, "cpu", cfg.fitness.max_frames, cfg.fitness.bn_momentum,
+                              backend=cfg.fitness.backend)
         for arch in archs:
             if a.no_recalibrate:  # the supernet's own running statistics
-                rec = score_sequences(extract(sn, arch).eval(), seqs, None, "cpu", cfg.fitness.max_frames)
+                rec = score_sequences(extract(sn, arch).eval(), seqs, None, "cpu", cfg.fitness.max_frames, cfg.fitness.backend)
             else:
                 rec = fit.evaluate(arch)
             out.setdefault("supernets", {}).setdefault(path, {})[str(arch)] = rec

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
@@ -46,13 +47,25 @@ def track_sequence(tracker, seq, max_frames: int | None = None) -> tuple[np.ndar
     return np.stack(preds), seq.boxes[start:end], seq.visible[start:end]
 
 
-def score_sequences(net, sequences: Sequence, preset: "str | Preset | None" = None, device: str = "cpu", max_frames: int | None = None) -> dict:
+def score_sequences(net, sequences: Sequence, preset: "str | Preset | None" = None, device: str = "cpu", max_frames: int | None = None,
+                    backend: str = "torch") -> dict:
     """AO, SR0.5 and fitness = (AO + SR0.5) / 2 of ``net`` tracked over ``sequences``.
 
     ``preset`` None: the default preset cropping templates at the size ``net`` trained on.
+    ``backend`` "onnxruntime": the network is exported to a temporary folder and tracked there, one
+    thread (2-3x faster than PyTorch on a CPU; the scores agree to float rounding).
     """
     if preset is None:
         preset = preset_for_template(getattr(net, "template_size", 128))
+    if backend == "onnxruntime":
+        from lighttrack.export.onnx import export_onnx
+        from lighttrack.tracker.backends import OnnxBackend
+
+        with tempfile.TemporaryDirectory(prefix="lighttrack-fitness-") as folder:
+            export_onnx(net, folder, template_size=getattr(net, "template_size", 128), check=False)
+            return score_sequences(OnnxBackend(folder, threads=1), sequences, preset, device, max_frames)
+    if backend != "torch":
+        raise ConfigError(f"fitness backend must be 'torch' or 'onnxruntime', got {backend!r}")
     seq_ious = {}
     for seq in sequences:
         tracker = Tracker(net, preset=preset, device=device)
@@ -69,7 +82,7 @@ class SupernetFitness:
 
     def __init__(self, supernet, calibration: Sequence[tuple[torch.Tensor, torch.Tensor]], sequences: Sequence,
                  preset: "str | Preset | None" = None, device: str = "cpu", max_frames: int | None = None,
-                 bn_momentum: float | None = None, cache: FitnessCache | None = None):
+                 bn_momentum: float | None = None, cache: FitnessCache | None = None, backend: str = "torch"):
         if not sequences:
             raise DataError("the validation split is empty: the search needs sequences to score candidates on")
         self.supernet = supernet.eval()
@@ -80,6 +93,7 @@ class SupernetFitness:
         self.max_frames = max_frames
         self.bn_momentum = bn_momentum
         self.cache = cache if cache is not None else FitnessCache()
+        self.backend = backend
 
     def evaluate(self, arch: Arch) -> dict:
         """The full record for one Arch (uncached)."""
@@ -89,7 +103,8 @@ class SupernetFitness:
         if self.calibration:  # none: the inherited statistics (a supernet trained with frozen BN)
             recalibrate(net, self.calibration, self.bn_momentum, self.device)
         net.eval()
-        record = score_sequences(net, self.sequences, self.preset, self.device, self.max_frames)
+        record = score_sequences(net, self.sequences, self.preset, self.device, self.max_frames,
+                                 "torch" if str(self.device).startswith("cuda") else self.backend)
         record["seconds"] = time.perf_counter() - start
         if not math.isfinite(record["fitness"]):
             record["fitness"] = None
