@@ -21,6 +21,7 @@ Every stage keeps its results in ``--work`` (a rerun resumes).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -108,6 +109,8 @@ def main(argv=None) -> int:
     p.add_argument("--init", default="runs/supernet_official_step0/supernet.pt",
                    help="step-0 supernet the stand-alone runs start from (lighttrack train RECIPE train.max_steps=0)")
     p.add_argument("--search-config", default=str(ROOT / "configs" / "search_official.yaml"))
+    p.add_argument("--archs", help="JSON list of architecture strings to train and score instead of picking --k "
+                   "(e.g. the picks of benchmarks/search_vs_random.py)")
     p.add_argument("--k", type=int, default=12)
     p.add_argument("--min-macs", type=float, default=142e6)
     p.add_argument("--max-macs", type=float, default=600e6)
@@ -124,14 +127,18 @@ def main(argv=None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     space = SearchSpace()
     costs = Costs(space)
-    archs = pick_archs(space, costs, args.k, args.min_macs, args.max_macs, args.seed)
-    atomic_write_json(work / "archs.json", [str(a) for a in archs])
+    if args.archs:
+        archs = [Arch.parse(a) for a in json.loads(Path(args.archs).read_text())]
+    else:
+        archs = pick_archs(space, costs, args.k, args.min_macs, args.max_macs, args.seed)
+        atomic_write_json(work / "archs.json", [str(a) for a in archs])
     rows = [{"arch": str(a), "macs": costs.of(a)["macs"], "params": costs.of(a)["params"]} for a in archs]
     if args.stage in ("standalone", "all"):
         for i, (arch, row) in enumerate(zip(archs, rows)):
             t0 = time.time()
-            weights = train_standalone(arch, work / f"arch_{i:02d}", args)
-            res = val_auc(f"arch_{i:02d}", weights, args)
+            tag = f"arch_{i:02d}" if not args.archs else "arch_" + hashlib.sha1(str(arch).encode()).hexdigest()[:8]
+            weights = train_standalone(arch, work / tag, args)
+            res = val_auc(tag, weights, args)
             row.update(standalone_auc=res["auc"], standalone_sr50=res["success_rate_50"])
             log(f"arch {i}: {row['macs'] / 1e6:.0f} M MACs, stand-alone AUC {res['auc']:.4f} ({time.time() - t0:.0f} s)")
     for path in args.supernet if args.stage in ("fitness", "all") else []:

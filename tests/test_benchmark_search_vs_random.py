@@ -1,0 +1,38 @@
+"""Helpers of benchmarks/search_vs_random.py and benchmarks/ranking_official.py."""
+
+import json
+
+from benchmark_helpers import load_benchmark
+
+from lighttrack.search.constraints import Costs
+from lighttrack.space import SearchSpace
+
+svr = load_benchmark("search_vs_random")
+ranking = load_benchmark("ranking_official")
+
+
+def test_best_so_far_follows_the_search_order():
+    history = [{"generation": 1, "index": 0, "fitness": 0.5}, {"generation": 0, "index": 1, "fitness": None},
+               {"generation": 0, "index": 0, "fitness": 0.2}, {"generation": 1, "index": 1, "fitness": 0.4}]
+    assert svr.best_so_far(history) == [0.2, 0.2, 0.5, 0.5]
+
+
+def test_fitness_records_carry_over_only_between_runs_of_one_identity(tmp_path):
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    a.mkdir()
+    (a / "fitness_cache.json").write_text(json.dumps({"identity": {"s": 1}, "records": {"x": {"fitness": 0.1}}}))
+    assert svr.merge_caches([a], b) == 1
+    assert json.loads((b / "fitness_cache.json").read_text())["records"] == {"x": {"fitness": 0.1}}
+    c.mkdir()
+    (c / "fitness_cache.json").write_text(json.dumps({"identity": {"s": 2}, "records": {"y": {}}}))
+    assert svr.merge_caches([a], c) == 0  # another supernet or config: its own records stay alone
+    assert json.loads((c / "fitness_cache.json").read_text())["records"] == {"y": {}}
+
+
+def test_ranking_picks_span_the_macs_range():
+    space = SearchSpace()
+    costs = Costs(space)
+    archs = ranking.pick_archs(space, costs, 6, 142e6, 600e6, seed=3)
+    macs = [costs.of(a)["macs"] for a in archs]
+    assert len(set(map(str, archs))) == 6 and macs == sorted(macs)
+    assert macs[0] < 150e6 and 550e6 < macs[-1] <= 600e6
