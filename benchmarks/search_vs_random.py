@@ -65,7 +65,7 @@ def main(argv=None) -> int:
     p.add_argument("--config", default=str(ROOT / "configs" / "search_official.yaml"))
     p.add_argument("--constraint", default="m300", help="the config's constraint set to search under")
     p.add_argument("--seeds", default="0,1,2")
-    p.add_argument("--population", type=int, default=8)
+    p.add_argument("--population", type=int, default=6)
     p.add_argument("--generations", type=int, default=3)
     p.add_argument("--work", default="runs/search_vs_random")
     p.add_argument("--out")
