@@ -11,7 +11,7 @@ import copy
 import pytest
 import torch
 
-from lighttrack.errors import CheckpointError
+from lighttrack.errors import CheckpointError, ConfigError
 from lighttrack.imaging import normalize_uint8
 from lighttrack.models import load_weights, resolve_arch
 from lighttrack.nn.batchnorm import calibration_batches, recalibrate
@@ -135,3 +135,35 @@ def test_frozen_bn_supernet_scores_the_mobile_path_as_the_official_network(tmp_p
         torch.testing.assert_close(cls, ref[0], atol=2e-5, rtol=1e-5)
         recal = recalibrate(extract(supernet, MOBILE), batches(2, 4, seed=9), None)(z, x)
     assert float((recal[1] - ref[1]).abs().max()) > 100 * float((reg - ref[1]).abs().max())
+
+
+def test_fixed_inherited_statistics_keep_the_mobile_path_official_in_every_mode(tmp_path, official):
+    """model.fix_inherited_bn: the Mobile path's BNs keep their statistics in train mode, in
+    recalibration and through checkpoints, so that path computes the official network throughout;
+    the other BNs train and recalibrate as before."""
+    from lighttrack.nn.batchnorm import fixed_batchnorm_names
+
+    out = tmp_path / "sn"
+    trainer = Trainer(cfg_for(out, "model.init=lighttrack-mobile-official", "model.fix_inherited_bn=true"), dataset=fake())
+    supernet = trainer.model
+    fixed = fixed_batchnorm_names(supernet)
+    assert 50 < len(fixed) < len([m for m in supernet.modules() if isinstance(m, torch.nn.BatchNorm2d)])
+    z, x = inputs()
+    with torch.no_grad():
+        want = official(z, x)
+        supernet.train()
+        trainer._set_modes()
+        got = supernet(z, x, MOBILE)  # train mode: the fixed BNs still use their statistics
+        torch.testing.assert_close(got[1], want[1], atol=2e-4, rtol=1e-5)
+        net = recalibrate(extract(supernet, MOBILE), batches(2, 4, seed=9), None)
+        torch.testing.assert_close(net(z, x)[1], want[1], atol=2e-4, rtol=1e-5)
+        other = supernet.space.sample(1)
+        assert set(fixed_batchnorm_names(extract(supernet, other))) != set(fixed_batchnorm_names(extract(supernet, MOBILE)))
+    trainer.fit()
+    for path in (out / "supernet.pt", out / "last.pt"):
+        assert fixed_batchnorm_names(ckpt.load_supernet(path)) == fixed
+    resumed = Trainer(cfg_for(out, "model.init=lighttrack-mobile-official", "model.fix_inherited_bn=true",
+                              "train.max_steps=2"), dataset=fake(), resume=out / "last.pt")
+    assert fixed_batchnorm_names(resumed.model) == fixed
+    with pytest.raises(ConfigError, match="fix_inherited_bn"):
+        Trainer(cfg_for(tmp_path / "x", "model.fix_inherited_bn=true"), dataset=fake())

@@ -10,6 +10,10 @@ same for every candidate (spec nas.md §1.2, lighttrack.md §8):
 - the network runs in train mode under ``no_grad`` on the template and search crops of each pair
   (both branches pass through the shared backbone), then goes back to eval mode.
 
+BatchNorms marked with fixed statistics (:func:`fix_statistics`: a supernet's blocks inherited
+exactly from a trained tracker, ``model.fix_inherited_bn``) keep theirs: they compute the same
+function in training, recalibration and tracking.
+
 The extracted TrackerNet is calibrated, not the supernet, so the shared supernet is never
 modified (candidates cannot leak statistics into each other, and parallel ranks stay identical).
 """
@@ -34,9 +38,63 @@ def batchnorms(modules: Iterable[nn.Module]) -> list[nn.modules.batchnorm._Batch
     return out
 
 
+FIXED = "lighttrack_fixed_statistics"  # attribute marking a BN whose statistics never change
+
+
+def has_fixed_statistics(bn: nn.Module) -> bool:
+    return bool(getattr(bn, FIXED, False))
+
+
+def fix_statistics(bns: Iterable[nn.Module]) -> None:
+    """Mark BNs as computing with their running statistics in every mode (train, recalibration)."""
+    for bn in bns:
+        setattr(bn, FIXED, True)
+
+
+def fixed_batchnorm_names(net: nn.Module) -> list[str]:
+    """Names of the marked BNs of ``net`` (for checkpoints)."""
+    return [n for n, m in net.named_modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and has_fixed_statistics(m)]
+
+
+def mark_fixed_by_name(net: nn.Module, names: Iterable[str], source: str = "checkpoint") -> None:
+    """Restore the marks of :func:`fixed_batchnorm_names`; an unknown name is a damaged record."""
+    from lighttrack.errors import CheckpointError
+
+    modules = dict(net.named_modules())
+    for name in names:
+        bn = modules.get(name)
+        if not isinstance(bn, nn.modules.batchnorm._BatchNorm):
+            raise CheckpointError(f"{source}: 'fixed_batchnorms' names {name!r}, which is not a BatchNorm of this network")
+        setattr(bn, FIXED, True)
+
+
+def hold_fixed(net: nn.Module) -> None:
+    """Put the marked BNs of ``net`` in eval mode (after ``net.train()``)."""
+    for m in net.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm) and has_fixed_statistics(m):
+            m.eval()
+
+
+def used_batchnorms(net: nn.Module, run) -> list[nn.Module]:
+    """The BNs that ``run()`` (a forward pass of ``net``) goes through."""
+    used: dict[int, nn.Module] = {}
+
+    def hook(module, args):
+        used[id(module)] = module
+
+    handles = [m.register_forward_pre_hook(hook) for m in net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    try:
+        with torch.no_grad():
+            run()
+    finally:
+        for h in handles:
+            h.remove()
+    return list(used.values())
+
+
 def reset_bn(modules: Iterable[nn.Module], momentum: float | None = None) -> list[nn.Module]:
-    """Reset the running statistics of every BN in ``modules``; set their momentum."""
-    bns = batchnorms(modules)
+    """Reset the running statistics of every BN in ``modules`` but the fixed ones; set their momentum."""
+    bns = [bn for bn in batchnorms(modules) if not has_fixed_statistics(bn)]
     for bn in bns:
         bn.reset_running_stats()
         bn.momentum = momentum
@@ -56,6 +114,7 @@ def recalibrate(net: nn.Module, batches: Sequence[tuple[torch.Tensor, torch.Tens
     bns = reset_bn([net], momentum)
     saved = [bn.momentum for bn in bns]
     net.train()
+    hold_fixed(net)
     for z, x in batches:
         z = normalize_uint8(z) if z.dtype == torch.uint8 else z
         x = normalize_uint8(x) if x.dtype == torch.uint8 else x

@@ -12,6 +12,7 @@ from torch import nn
 from lighttrack.arch import STAGE_CHANNELS, Arch
 from lighttrack.errors import InputError
 from lighttrack.nn.backbone import Backbone, SuperBackbone
+from lighttrack.nn.batchnorm import fix_statistics, has_fixed_statistics
 from lighttrack.nn.head import FUSION_CHANNELS, Branch, SuperBranch
 from lighttrack.nn.ops import Fusion, Neck, init_weights
 from lighttrack.space import SearchSpace
@@ -136,19 +137,20 @@ class SuperNet(nn.Module):
 
 
 def extract(supernet: SuperNet, arch: Arch) -> TrackerNet:
-    """A standalone TrackerNet for ``arch`` carrying the supernet's weights (and BN statistics)."""
+    """A standalone TrackerNet for ``arch`` carrying the supernet's weights (and BN statistics, and
+    the marks of BNs with fixed statistics, ``lighttrack.nn.batchnorm.fix_statistics``)."""
     supernet.space.check(arch)
     net = TrackerNet(arch, supernet.template_size)
     sb, nb = supernet.backbone, net.backbone
-    nb.stem.load_state_dict(sb.stem.state_dict())
-    nb.stages[0][0].load_state_dict(sb.stages[0][0].state_dict())
-    for s, b, c in arch.used_blocks():
-        nb.stages[s + 1][b].load_state_dict(sb.stages[s + 1][b][c].state_dict())
-    net.neck.load_state_dict(supernet.necks[str(arch.out_stage)].state_dict())
-    net.fusion.load_state_dict(supernet.fusions[str(arch.stride)].state_dict())
+    pairs = [(nb.stem, sb.stem), (nb.stages[0][0], sb.stages[0][0])]
+    pairs += [(nb.stages[s + 1][b], sb.stages[s + 1][b][c]) for s, b, c in arch.used_blocks()]
+    pairs += [(net.neck, supernet.necks[str(arch.out_stage)]), (net.fusion, supernet.fusions[str(arch.stride)])]
     for branch, super_branch, head in ((net.cls_head, supernet.cls_head, arch.cls), (net.reg_head, supernet.reg_head, arch.reg)):
         *tower, predictor = super_branch.path_modules(head)
-        for target, source in zip(branch.tower, tower, strict=True):
-            target.load_state_dict(source.state_dict())
-        branch.predictor.load_state_dict(predictor.state_dict())
+        pairs += list(zip(branch.tower, tower, strict=True)) + [(branch.predictor, predictor)]
+    for target, source in pairs:
+        target.load_state_dict(source.state_dict())
+        for t, s in zip(target.modules(), source.modules(), strict=True):
+            if has_fixed_statistics(s):
+                fix_statistics([t])
     return net.train(supernet.training)

@@ -26,6 +26,7 @@ import torch
 from lighttrack.errors import CheckpointError
 from lighttrack.io import atomic_torch_save
 from lighttrack.nn.checkpoint import load_state_dict_strict, read_checkpoint
+from lighttrack.nn.batchnorm import fixed_batchnorm_names, mark_fixed_by_name
 from lighttrack.nn.net import SuperNet
 from lighttrack.space import SearchSpace
 
@@ -122,6 +123,7 @@ def save_supernet(supernet, path: str | os.PathLike, **extra: Any) -> Path:
         "space": space_to_dict(supernet.space),
         "template_size": supernet.template_size,
         "state_dict": supernet.state_dict(),
+        "fixed_batchnorms": fixed_batchnorm_names(supernet),
     }
     payload.update(extra)
     return atomic_torch_save(path, payload)
@@ -144,6 +146,7 @@ def load_supernet(path: str | os.PathLike):
     space, state, template_size = data[keys[0]], data[keys[1]], data.get("template_size", 128)
     net = SuperNet(space_from_dict(space), template_size=int(template_size))
     load_state_dict_strict(net, state)
+    mark_fixed_by_name(net, data.get("fixed_batchnorms", []), f"supernet checkpoint {str(path)!r}")
     return net.eval()
 
 

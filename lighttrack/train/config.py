@@ -65,6 +65,10 @@ class ModelConfig:
     # batches (of train.batch_size pairs) that measure BatchNorm statistics for an init whose BNs
     # carry placeholders (BN folded into the convolutions: lighttrack-mobile-official); lighttrack.nn.bnfold
     unfold_batches: int = 8
+    # supernet warm-started from a tracker: the BatchNorms of the blocks the tracker's own path runs
+    # (inherited exactly) keep their statistics in training and recalibration, so that path computes
+    # the tracker in every mode (lighttrack.nn.batchnorm.fix_statistics); the others train as usual
+    fix_inherited_bn: bool = False
     backbone_init: Union[str, None] = None  # backbone weights (pretraining / supernet checkpoint)
     num_classes: Union[int, None] = None  # backbone pretraining: default = classes found in data
     dropout: float = 0.0  # backbone pretraining classifier dropout
@@ -243,6 +247,9 @@ def _validate(cfg: TrainConfig) -> None:
         raise bad("sampling.strategy", f"must be one of {', '.join(STRATEGIES)}, got {cfg.sampling.strategy!r}")
     if cfg.model.kind == "supernet":
         cfg.model.search_space()  # raises ConfigError naming the key
+    if cfg.model.fix_inherited_bn and (cfg.model.kind != "supernet" or not cfg.model.init):
+        raise bad("model.fix_inherited_bn", "fixes the statistics of the path a supernet inherits from a tracker: it needs "
+                  "model.kind: supernet and a tracker as model.init")
     if isinstance(cfg.train.amp, bool):
         cfg.train.amp = "on" if cfg.train.amp else "off"
     if cfg.train.amp not in ("auto", "on", "off"):

@@ -43,7 +43,7 @@ from tqdm import tqdm
 from lighttrack.data.pairs import worker_init
 from lighttrack.errors import CheckpointError, ConfigError, notice
 from lighttrack.io import atomic_write, atomic_write_text
-from lighttrack.nn.batchnorm import calibration_batches, recalibrate
+from lighttrack.nn.batchnorm import calibration_batches, fixed_batchnorm_names, hold_fixed, mark_fixed_by_name, recalibrate
 from lighttrack.nn.checkpoint import load_state_dict_strict
 from lighttrack.train import checkpoint as ckpt
 from lighttrack.train import distributed as D
@@ -209,6 +209,7 @@ class Trainer:
     # ------------------------------------------------------------------ resume
     def _load_resume(self, data: dict[str, Any]) -> None:
         load_state_dict_strict(self.model, data["model"])
+        mark_fixed_by_name(self.model, data.get("fixed_batchnorms", []), str(self.resume_path))
         try:
             self.optimizer.load_state_dict(data["optimizer"])
         except (ValueError, KeyError) as err:
@@ -234,6 +235,7 @@ class Trainer:
             "world_size": self.info.world_size,
             "template_size": self.cfg.data.template_size,
             "model": self.model.state_dict(),
+            "fixed_batchnorms": fixed_batchnorm_names(self.model),
             "optimizer": self.optimizer.state_dict(),
             "scaler": self.scaler.state_dict() if self.amp else None,
             "counters": dict(self.counters),
@@ -277,6 +279,7 @@ class Trainer:
             for m in self.model.modules():
                 if isinstance(m, nn.modules.batchnorm._BatchNorm):
                     m.eval()
+        hold_fixed(self.model)  # BNs with fixed statistics (model.fix_inherited_bn) compute as in tracking
 
     def recalibrate_bn(self) -> None:
         """Recompute every BN statistic of the tracker on the first training pairs of epoch 0

@@ -12,6 +12,7 @@ from torch import nn
 from lighttrack.arch import Arch
 from lighttrack.errors import ArchError, CheckpointError
 from lighttrack.models import build, weights_file
+from lighttrack.nn.batchnorm import fix_statistics, fixed_batchnorm_names, used_batchnorms
 from lighttrack.nn.checkpoint import FORMAT as TRACKERNET_FORMAT
 from lighttrack.nn.checkpoint import read_checkpoint
 from lighttrack.nn.inherit import format_report, inherit_from_child
@@ -92,9 +93,17 @@ class SupernetActor(TrackingActor):
         child = build(child_arch, path, template_size)
         unfolded = self.unfold_init(child, path)
         report = inherit_from_child(model, child)
+        if self.cfg.model.fix_inherited_bn:
+            z = torch.zeros(1, 3, model.template_size, model.template_size)
+            x = torch.zeros(1, 3, 256, 256)
+            was = model.training
+            model.eval()
+            fix_statistics(used_batchnorms(model, lambda: model(z, x, child_arch)))
+            model.train(was)
         if self.info.is_main:
             note = f" ({unfolded} BatchNorms unfolded first)" if unfolded else ""
-            print(f"model.init: supernet warm-started from tracker {child_arch}{note}: {format_report(report)}",
+            fixed = f"; {len(fixed_batchnorm_names(model))} BatchNorms of its path keep fixed statistics" if self.cfg.model.fix_inherited_bn else ""
+            print(f"model.init: supernet warm-started from tracker {child_arch}{note}: {format_report(report)}{fixed}",
                   file=sys.stderr, flush=True)
         return report
 
