@@ -61,7 +61,7 @@ def train_standalone(arch: Arch, out: Path, args) -> Path:
     final = out / "final.pt"
     if final.is_file():
         return final
-    cmd = [sys.executable, "-m", "lighttrack", "train", args.recipe, f"output_dir={out}", "model.kind=tracker",
+    cmd = [sys.executable, "-m", "lighttrack", "train", args.recipe, f"output_dir={out}", "model.kind=tracker", "model.fix_inherited_bn=false",
            f"model.arch={arch}", f"model.init={args.init}", f"threads={args.threads}", "train.time_budget_s=null",
            "train.epochs=1", "train.schedule_epochs=1", f"train.steps_per_epoch={args.steps}",
            f"train.max_steps={args.steps}", f"train.batch_size={args.batch}", "train.warmup_epochs=0.1",
