@@ -1,4 +1,4 @@
-"""Helpers of benchmarks/search_vs_random.py and benchmarks/ranking_official.py."""
+"""Helpers of benchmarks/search_vs_random.py, ranking_official.py and front.py."""
 
 import json
 
@@ -36,3 +36,18 @@ def test_ranking_picks_span_the_macs_range():
     macs = [costs.of(a)["macs"] for a in archs]
     assert len(set(map(str, archs))) == 6 and macs == sorted(macs)
     assert macs[0] < 150e6 and 550e6 < macs[-1] <= 600e6
+
+
+def test_front_times_our_network_and_reads_its_score(tmp_path):
+    import pytest
+
+    pytest.importorskip("onnxruntime")
+    front = load_benchmark("front")
+    scores = tmp_path / "scores.json"
+    scores.write_text(json.dumps({"trackers": {"m300-network-only": {"auc": 0.42}}}))
+    out = tmp_path / "front.json"
+    assert front.main(["--model", "m300=lighttrack-m300=m300-network-only", "--scores", str(scores),
+                       "--runs", "2", "--rounds", "1", "--out", str(out), "--plot", str(tmp_path / "front.png")]) == 0
+    row = json.loads(out.read_text())["models"]["m300"]
+    assert row["auc"] == 0.42 and 250 < row["macs_m"] < 300 and row["fps_1_thread"] > 0 and row["fps_2_threads"] > 0
+    assert (tmp_path / "front.png").stat().st_size > 1000
