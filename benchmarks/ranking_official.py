@@ -53,6 +53,15 @@ def pick_archs(space: SearchSpace, costs: Costs, k: int, lo: float, hi: float, s
     return picked
 
 
+def claim(path: Path) -> bool:
+    """Create ``path`` if no process has: the caller then trains that architecture."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        return True
+    except FileExistsError:
+        return False
+
+
 def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
@@ -118,6 +127,8 @@ def main(argv=None) -> int:
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=26)
+    p.add_argument("--reverse", action="store_true",
+                   help="take the architectures from the last (a second process on the other core; each claims its own)")
     p.add_argument("--stage", choices=("standalone", "fitness", "all"), default="all")
     p.add_argument("--work", default="runs/ranking_official")
     p.add_argument("--out")
@@ -134,10 +145,16 @@ def main(argv=None) -> int:
         atomic_write_json(work / "archs.json", [str(a) for a in archs])
     rows = [{"arch": str(a), "macs": costs.of(a)["macs"], "params": costs.of(a)["params"]} for a in archs]
     if args.stage in ("standalone", "all"):
-        for i, (arch, row) in enumerate(zip(archs, rows)):
+        order = list(enumerate(zip(archs, rows)))
+        for i, (arch, row) in (reversed(order) if args.reverse else order):
             t0 = time.time()
             tag = f"arch_{i:02d}" if not args.archs else "arch_" + hashlib.sha1(str(arch).encode()).hexdigest()[:8]
+            if not (work / tag / "final.pt").is_file() and not claim(work / f"{tag}.claim"):
+                log(f"arch {i}: another process trains it; skipped")
+                continue
             weights = train_standalone(arch, work / tag, args)
+            if not weights.is_file():
+                continue
             res = val_auc(tag, weights, args)
             row.update(standalone_auc=res["auc"], standalone_sr50=res["success_rate_50"])
             log(f"arch {i}: {row['macs'] / 1e6:.0f} M MACs, stand-alone AUC {res['auc']:.4f} ({time.time() - t0:.0f} s)")
