@@ -66,7 +66,8 @@ def main(argv=None) -> int:
     p.add_argument("--constraint", default="m300", help="the config's constraint set to search under")
     p.add_argument("--seeds", default="0,1,2")
     p.add_argument("--population", type=int, default=6)
-    p.add_argument("--generations", type=int, default=3)
+    p.add_argument("--generations", type=int, default=3,
+                   help="evolution generations; each keeps the top half and breeds half by mutation, half by crossover")
     p.add_argument("--work", default="runs/search_vs_random")
     p.add_argument("--out")
     args = p.parse_args(argv)
@@ -85,10 +86,11 @@ def main(argv=None) -> int:
     for seed in seeds:
         out = work / f"seed_{seed}"
         merge_caches(done, out)
-        cmd = [sys.executable, "-m", "lighttrack", "search", args.config, "--supernet", args.supernet,
-               "--seed", str(seed), "--random-baseline", "--output-dir", str(out),
+        cmd = [sys.executable, "-m", "lighttrack", "search", args.config,
                f"constraints=[{json.dumps(constraints[0])}]", f"settings.population={args.population}",
-               f"settings.generations={args.generations}"]
+               f"settings.generations={args.generations}", f"settings.top_k={args.population // 2}",
+               f"settings.mutations={args.population // 2}", f"settings.crossovers={args.population - args.population // 2}",
+               "--supernet", args.supernet, "--seed", str(seed), "--random-baseline", "--output-dir", str(out)]
         if (out / args.constraint / "state.json").is_file():
             cmd.append("--resume")
         with open(work / f"seed_{seed}.log", "a") as log:
