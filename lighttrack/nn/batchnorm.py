@@ -25,6 +25,7 @@ from typing import Iterable, Sequence
 import torch
 from torch import nn
 
+from lighttrack.errors import CheckpointError
 from lighttrack.imaging import normalize_uint8
 
 
@@ -58,8 +59,6 @@ def fixed_batchnorm_names(net: nn.Module) -> list[str]:
 
 def mark_fixed_by_name(net: nn.Module, names: Iterable[str], source: str = "checkpoint") -> None:
     """Restore the marks of :func:`fixed_batchnorm_names`; an unknown name is a damaged record."""
-    from lighttrack.errors import CheckpointError
-
     modules = dict(net.named_modules())
     for name in names:
         bn = modules.get(name)

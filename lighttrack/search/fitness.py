@@ -47,6 +47,9 @@ def track_sequence(tracker, seq, max_frames: int | None = None) -> tuple[np.ndar
     return np.stack(preds), seq.boxes[start:end], seq.visible[start:end]
 
 
+BACKENDS = ("torch", "onnxruntime")  # what tracks a candidate (fitness.backend)
+
+
 def score_sequences(net, sequences: Sequence, preset: "str | Preset | None" = None, device: str = "cpu", max_frames: int | None = None,
                     backend: str = "torch") -> dict:
     """AO, SR0.5 and fitness = (AO + SR0.5) / 2 of ``net`` tracked over ``sequences``.
@@ -64,8 +67,8 @@ def score_sequences(net, sequences: Sequence, preset: "str | Preset | None" = No
         with tempfile.TemporaryDirectory(prefix="lighttrack-fitness-") as folder:
             export_onnx(net, folder, template_size=getattr(net, "template_size", 128), check=False)
             return score_sequences(OnnxBackend(folder, threads=1), sequences, preset, device, max_frames)
-    if backend != "torch":
-        raise ConfigError(f"fitness backend must be 'torch' or 'onnxruntime', got {backend!r}")
+    if backend not in BACKENDS:
+        raise ConfigError(f"fitness backend must be {' or '.join(map(repr, BACKENDS))}, got {backend!r}")
     seq_ious = {}
     for seq in sequences:
         tracker = Tracker(net, preset=preset, device=device)

@@ -41,7 +41,7 @@ from lighttrack.nn.batchnorm import calibration_batches
 from lighttrack.search import distributed as D
 from lighttrack.search.constraints import Costs, Limits
 from lighttrack.search.evolution import ALGORITHMS, algorithm_config, make_algorithm, matched_random
-from lighttrack.search.fitness import FitnessCache, SupernetFitness
+from lighttrack.search.fitness import BACKENDS, FitnessCache, SupernetFitness
 from lighttrack.search.latency import LatencyTable
 from lighttrack.search.pareto import pareto_front, plot_fronts
 from lighttrack.search.split_guard import check_search_split
@@ -138,8 +138,8 @@ def _validate(cfg: SearchConfig) -> None:
     if len(set(names)) != len(names):
         raise ConfigError(f"constraint set names must be unique, got {names}")
     f = cfg.fitness
-    if f.backend not in ("torch", "onnxruntime"):
-        raise ConfigError(f"config key 'fitness.backend' must be 'torch' or 'onnxruntime', got {f.backend!r}")
+    if f.backend not in BACKENDS:
+        raise ConfigError(f"config key 'fitness.backend' must be {' or '.join(map(repr, BACKENDS))}, got {f.backend!r}")
     if f.calibration_batches < 0 or f.calibration_batch_size < 1:
         raise ConfigError("config keys 'fitness.calibration_batches' (>= 0; 0: no recalibration) and "
                           "'fitness.calibration_batch_size' (>= 1) are out of range")

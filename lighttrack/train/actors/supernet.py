@@ -95,7 +95,7 @@ class SupernetActor(TrackingActor):
         report = inherit_from_child(model, child)
         if self.cfg.model.fix_inherited_bn:
             z = torch.zeros(1, 3, model.template_size, model.template_size)
-            x = torch.zeros(1, 3, 256, 256)
+            x = torch.zeros(1, 3, self.cfg.data.search_size, self.cfg.data.search_size)
             was = model.training
             model.eval()
             fix_statistics(used_batchnorms(model, lambda: model(z, x, child_arch)))
