@@ -2,8 +2,10 @@
 frames/s of the network alone, on one thread and on two, in the same run. Prints JSON, draws PNG.
 
 Each model's per-frame work is timed in ONNX Runtime with random inputs of the real shapes (speed
-does not depend on the values): for ours, the exported per-frame graph (search crop 256 px and the
-template's features); for NanoTrack v2, its backbone on the 255-px search crop plus its head. The
+does not depend on the values): for ours, the exported per-frame graph on the search crop its carried
+preset uses (``small_size``: 256 px for the paper's trackers, less for those the input-size extension
+of the search found; a fourth ``=SIZE`` overrides it) and the template's features, MACs counted at that
+crop; for NanoTrack v2, its backbone on the 255-px search crop plus its head. The
 models run in interleaved rounds so that outside load hits them alike; the load average is recorded.
 AUCs come from ``benchmarks/realvideo.py`` JSON files (``--scores``, by tracker name); MACs from
 our cost model (the paper's convention), NanoTrack v2's from its README (84.6 M).
@@ -26,7 +28,6 @@ from pathlib import Path
 
 import numpy as np
 
-NANOTRACK_V2_MACS = 84.6e6  # NanoTrack README (thop, 1 backbone + head pass); ../shared/spec/peers-and-metrics.md
 
 
 def _session(path: Path, threads: int):
@@ -42,15 +43,18 @@ def _session(path: Path, threads: int):
 class OursRunner:
     """The per-frame graph of one of our networks (exported once to a temporary folder)."""
 
-    def __init__(self, weights: str, folder: Path, threads: int):
+    def __init__(self, weights: str, folder: Path, threads: int, search_size: int | None = None):
         from lighttrack.export.onnx import export_onnx
         from lighttrack.models import load_weights
         from lighttrack.search.constraints import Costs
         from lighttrack.space import SearchSpace
+        from lighttrack.tracker.presets import stored_preset
 
         net, data = load_weights(weights)
+        preset = stored_preset(data)
+        self.search_size = int(search_size or (preset.small_size if preset else 256))
         self.arch = str(net.arch)
-        self.macs = Costs(SearchSpace()).of(net.arch)["macs"]
+        self.macs = Costs(SearchSpace(), search_size=self.search_size).of(net.arch)["macs"]
         self.params = sum(p.numel() for p in net.parameters())
         folder.mkdir(parents=True, exist_ok=True)
         if not (folder / "track.onnx").is_file():
@@ -63,7 +67,7 @@ class OursRunner:
         self.track = _session(folder / meta["track"], threads)
         names = [i.name for i in self.track.get_inputs()]
         feeds = dict(zip(meta["feature_inputs"], outs))
-        feeds[meta["search_input"]] = rng.standard_normal((1, 3, 256, 256)).astype(np.float32)
+        feeds[meta["search_input"]] = rng.standard_normal((1, 3, self.search_size, self.search_size)).astype(np.float32)
         self.feeds = {n: feeds[n] for n in names}
 
     def __call__(self) -> None:
@@ -74,7 +78,7 @@ class NanoRunner:
     """NanoTrack v2 per frame: its backbone on the 255-px search crop, then its head."""
 
     def __init__(self, folder: str, threads: int):
-        from lighttrack.eval.peers import nanotrack_files
+        from lighttrack.eval.peers import NANOTRACK_V2_MACS, nanotrack_files
 
         backbone, head = nanotrack_files(folder)
         rng = np.random.default_rng(0)
@@ -83,7 +87,7 @@ class NanoRunner:
         names = [i.name for i in self.head.get_inputs()]
         self.zf = rng.standard_normal((1, 48, 8, 8)).astype(np.float32)
         self.names = names
-        self.macs, self.params, self.arch = NANOTRACK_V2_MACS, 334_100, "nanotrack-v2"
+        self.macs, self.params, self.arch, self.search_size = NANOTRACK_V2_MACS, 334_100, "nanotrack-v2", 255
 
     def __call__(self) -> None:
         xf = self.backbone.run(None, self.x)[0]
@@ -138,8 +142,9 @@ def plot(rows: dict, path: str) -> None:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--model", action="append", default=[], metavar="LABEL=WEIGHTS[=SCORE_NAME]",
-                   help="one of our networks: a checkpoint or shipped name; SCORE_NAME: its tracker name in --scores")
+    p.add_argument("--model", action="append", default=[], metavar="LABEL=WEIGHTS[=SCORE_NAME[=SIZE]]",
+                   help="one of our networks: a checkpoint or shipped name; SCORE_NAME: its tracker name in --scores; "
+                        "SIZE: the search crop to time and count at (default: its carried preset's)")
     p.add_argument("--nanotrack", help="folder with NanoTrack v2's two ONNX files")
     p.add_argument("--scores", action="append", default=[], help="benchmarks/realvideo.py JSON (repeatable)")
     p.add_argument("--runs", type=int, default=30, help="timed calls per model per round")
@@ -153,21 +158,22 @@ def main(argv=None) -> int:
     specs = []
     for item in args.model:
         parts = item.split("=")
-        if len(parts) not in (2, 3) or not all(parts):
-            p.error(f"--model: expected LABEL=WEIGHTS[=SCORE_NAME], got {item!r}")
-        specs.append((parts[0], parts[1], parts[2] if len(parts) == 3 else parts[0]))
+        if len(parts) not in (2, 3, 4) or not all(parts) or (len(parts) == 4 and not parts[3].isdigit()):
+            p.error(f"--model: expected LABEL=WEIGHTS[=SCORE_NAME[=SIZE]], got {item!r}")
+        specs.append((parts[0], parts[1], parts[2] if len(parts) >= 3 else parts[0], int(parts[3]) if len(parts) == 4 else None))
     load_before = os.getloadavg()[0]
     rows: dict = {}
     timing = {}
     with tempfile.TemporaryDirectory(prefix="lighttrack-front-") as tmp:
         for threads in (1, 2):
-            runners = {label: OursRunner(weights, Path(tmp) / label, threads) for label, weights, _ in specs}
+            runners = {label: OursRunner(weights, Path(tmp) / label, threads, size) for label, weights, _, size in specs}
             if args.nanotrack:
                 runners["nanotrack-v2"] = NanoRunner(args.nanotrack, threads)
             timing[threads] = time_models(runners, args.runs, args.rounds)
             for label, run in runners.items():
-                rows.setdefault(label, {"arch": run.arch, "macs_m": round(run.macs / 1e6, 1), "params_m": round(run.params / 1e6, 3)})
-    for label, weights, score in specs + ([("nanotrack-v2", args.nanotrack, "nanotrack")] if args.nanotrack else []):
+                rows.setdefault(label, {"arch": run.arch, "search_size": run.search_size, "macs_m": round(run.macs / 1e6, 1),
+                                        "params_m": round(run.params / 1e6, 3)})
+    for label, weights, score, _ in specs + ([("nanotrack-v2", args.nanotrack, "nanotrack", None)] if args.nanotrack else []):
         rows[label].update(weights=weights, score_name=score, auc=scores.get(score),
                            ms_1_thread=timing[1][label]["median_ms"], fps_1_thread=timing[1][label]["fps_at_median"],
                            ms_2_threads=timing[2][label]["median_ms"], fps_2_threads=timing[2][label]["fps_at_median"])

@@ -46,8 +46,13 @@ def test_front_times_our_network_and_reads_its_score(tmp_path):
     scores = tmp_path / "scores.json"
     scores.write_text(json.dumps({"trackers": {"m300-network-only": {"auc": 0.42}}}))
     out = tmp_path / "front.json"
-    assert front.main(["--model", "m300=lighttrack-m300=m300-network-only", "--scores", str(scores),
+    assert front.main(["--model", "m300=lighttrack-m300=m300-network-only", "--model", "m300-160=lighttrack-m300=x=160",
+                       "--scores", str(scores),
                        "--runs", "2", "--rounds", "1", "--out", str(out), "--plot", str(tmp_path / "front.png")]) == 0
-    row = json.loads(out.read_text())["models"]["m300"]
-    assert row["auc"] == 0.42 and 250 < row["macs_m"] < 300 and row["fps_1_thread"] > 0 and row["fps_2_threads"] > 0
+    models = json.loads(out.read_text())["models"]
+    row, small = models["m300"], models["m300-160"]
+    assert row["auc"] == 0.42 and 100 < row["macs_m"] <= 300 and row["fps_1_thread"] > 0 and row["fps_2_threads"] > 0
+    # the same network on a 160-px crop (the fourth field): MACs counted at that crop
+    assert small["search_size"] == 160 and small["auc"] is None
+    assert small["macs_m"] == pytest.approx(row["macs_m"] * (160 / row["search_size"]) ** 2, rel=0.1)
     assert (tmp_path / "front.png").stat().st_size > 1000

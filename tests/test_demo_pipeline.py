@@ -78,16 +78,44 @@ def test_demo_runs_every_stage_and_a_rerun_skips_them(tmp_path: Path):
     assert json.loads((out / "summary.json").read_text())["mode"] == "quick"
 
 
-def test_demo_supernet_inherits_the_shipped_searched_model(tmp_path: Path):
-    if A.pretrained_weights("lighttrack-m300") is None:
-        pytest.skip("no shipped lighttrack-m300 weights")
+def test_demo_supernet_inherits_the_official_mobile_and_the_search_starts_from_it(tmp_path: Path):
+    if A.pretrained_weights("lighttrack-mobile-official") is None:
+        pytest.skip("no shipped lighttrack-mobile-official weights")
     out = tmp_path / "demo"
-    summary = Demo(TINY.replace(use_pretrained=True), out, log=lambda m: None, progress=False).run(until="retrain")
-    assert summary["stages"]["supernet"]["init"] == "inherited from the shipped lighttrack-m300 weights"
+    logs: list[str] = []
+    summary = Demo(TINY.replace(use_pretrained=True), out, log=logs.append, progress=False).run(until="retrain")
+    assert summary["stages"]["supernet"]["init"] == "inherited from the shipped lighttrack-mobile-official weights"
     sup = yaml.safe_load((out / "supernet" / "config.yaml").read_text())
-    assert sup["model"]["init"].endswith("lighttrack-m300.pt")
+    assert sup["model"]["init"].endswith("lighttrack-mobile-official.pt")
     assert sup["sampling"] == {**sup["sampling"], "strategy": "constrained", "max_macs": TINY.max_macs}
     assert sup["train"]["lr"] == pytest.approx(TINY.supernet_lr * TINY.inherited_lr_scale)
+    # the search runs at every input size and its first generation starts from the official Mobile,
+    # which fits the MACs limit only on the smaller crop
+    search = summary["stages"]["search"]
+    cfg = yaml.safe_load((out / "search" / "config.yaml").read_text())
+    assert cfg["search_sizes"] == list(TINY.search_sizes) and cfg["start"] == ["lighttrack-mobile-official"]
+    points = json.loads((out / "search" / "all_candidates.json").read_text())
+    from lighttrack.arch import Arch
+
+    mobile = str(Arch.parse("back_04502514044521042540+cls_211000022+reg_100000111_ops_32").canonical())
+    assert [p["search_size"] for p in points if p["path"] == mobile] == [192]
+    spread = search["fitness_spread"]
+    assert spread["candidates"] == len(points) and spread["min"] <= spread["median"] <= spread["max"] == search["fitness"]
+    assert any("fitness of" in m and "runner-up" in m for m in logs)
     retrain = yaml.safe_load((out / "retrain" / "config.yaml").read_text())
     assert retrain["train"]["bn"] == "frozen" and retrain["train"]["bn_recalibrate"] >= 1
     assert retrain["train"]["lr"] == pytest.approx(TINY.retrain_lr * TINY.inherited_lr_scale)
+    # the retrained weights carry the preset at the crop size the search chose
+    from lighttrack.tracker.tracker import carried_preset
+
+    assert carried_preset(str(out / "retrain" / "final.pt")).small_size == search["search_size"]
+
+
+def test_report_front_plot_joins_the_rows_no_other_beats(tmp_path: Path):
+    from lighttrack.demo.report import front_plot
+
+    table = {"a": {"auc": 0.8, "macs": 5e8, "fps": 20.0}, "b": {"auc": 0.6, "macs": 1e8, "fps": 90.0},
+             "c": {"auc": 0.5, "macs": 3e8, "fps": 10.0}, "kcf": {"auc": 0.7, "fps": 200.0}}
+    path = front_plot(table, tmp_path / "front.png")
+    assert path.stat().st_size > 1000
+    assert front_plot({"kcf": {"auc": 0.7, "fps": 200.0}}, tmp_path / "none.png") is None

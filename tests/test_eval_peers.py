@@ -23,9 +23,12 @@ def test_describe_nanotrack_before_module_factory():
     assert describe_tracker("lighttrack.eval.baselines:StaticTracker") == "python"
 
 
-def test_missing_folder_and_files_are_input_errors(tmp_path):
+def test_missing_folder_and_files_are_input_errors(tmp_path, monkeypatch):
+    from lighttrack.eval import peers
+
     with pytest.raises(InputError, match="not a folder"):
         make_tracker(f"nanotrack:{tmp_path / 'nowhere'}")  # not "cannot import tracker factory"
+    monkeypatch.setattr(peers, "SHIPPED_NANOTRACK_V2", tmp_path / "not-installed")
     with pytest.raises(InputError, match="nanotrack:DIR"):
         make_tracker("nanotrack")
     (tmp_path / "nanotrack_backbone_sim.onnx").write_bytes(b"x")
@@ -70,10 +73,28 @@ def _moving_square_clip(n=12, size=(240, 320), box=(60.0, 70.0, 40.0, 40.0), ste
     return frames, np.asarray(boxes)
 
 
-@pytest.mark.skipif(not NANO_V2.is_dir(), reason=f"NanoTrack v2 graphs not found at {NANO_V2} (../shared)")
+def test_the_shipped_graphs_are_the_peers_own_files():
+    from lighttrack.eval.peers import SHIPPED_NANOTRACK_V2, shipped_nanotrack
+    from lighttrack.io import file_sha256
+
+    assert shipped_nanotrack() == SHIPPED_NANOTRACK_V2
+    assert "Apache License" in (SHIPPED_NANOTRACK_V2 / "LICENSE").read_text()
+    assert "248663fde6bf7c40190cf10ee396d5662919ecd3" in (SHIPPED_NANOTRACK_V2 / "README.md").read_text()
+    assert file_sha256(SHIPPED_NANOTRACK_V2 / "nanotrack_backbone_sim.onnx").startswith("530bdd0cd00f")
+    assert file_sha256(SHIPPED_NANOTRACK_V2 / "nanotrack_head_sim.onnx").startswith("0d8c0637be84")
+    if NANO_V2.is_dir():  # unchanged from the peer folder the project was given
+        for name in ("nanotrack_backbone_sim.onnx", "nanotrack_head_sim.onnx"):
+            assert file_sha256(SHIPPED_NANOTRACK_V2 / name) == file_sha256(NANO_V2 / name)
+
+
 @pytest.mark.skipif(not _has_tracker_nano(), reason="this OpenCV build has no TrackerNano")
-def test_nanotrack_follows_a_moving_target():
-    tracker = make_tracker(f"nanotrack:{NANO_V2}")
+@pytest.mark.parametrize("spec", ["nanotrack", "nanotrack:shared"])
+def test_nanotrack_follows_a_moving_target(spec):
+    if spec.endswith(":shared"):
+        if not NANO_V2.is_dir():
+            pytest.skip(f"NanoTrack v2 graphs not found at {NANO_V2} (../shared)")
+        spec = f"nanotrack:{NANO_V2}"
+    tracker = make_tracker(spec)  # bare: the graphs shipped with the package
     assert tracker.is_deterministic
     frames, gt = _moving_square_clip()
     tracker.init(frames[0], gt[0])

@@ -145,3 +145,36 @@ def test_trainer_warm_starts_a_supernet_from_a_tracker_checkpoint(tmp_path, caps
     # a tracker whose output position is not in the supernet's space
     with pytest.raises(CheckpointError, match="not in this search space"):
         Trainer(supernet_cfg(tmp_path / "sn3", f"model.init={final}", "model.output_positions=ops_20,ops_30"), dataset=FakePairs(length=2, search_size=128))
+
+
+def tracker_cfg(tmp_path, arch, init):
+    from lighttrack.train.config import from_dict
+
+    return from_dict({
+        "name": "inherit_tracker", "output_dir": str(tmp_path), "seed": 5, "device": "cpu", "threads": 1,
+        "model": {"kind": "tracker", "arch": str(arch), "init": str(init), "unfold_batches": 1},
+        "data": {"train": [{"format": "synthetic", "pairs": 2}], "template_size": 128, "search_size": 128, "workers": 0},
+        "train": {"epochs": 1, "schedule_epochs": 1, "max_steps": 1, "batch_size": 2, "warmup_epochs": 0,
+                  "freeze_backbone_epochs": 0, "backbone_lr_mult": 1.0, "lr": 0.001},
+        "checkpoint": {"every_steps": 1000}, "log": {"tensorboard": False, "progress": False, "every_steps": 1},
+    })
+
+
+def test_a_tracker_of_another_path_inherits_as_its_supernet_path_would(tmp_path, capsys):
+    child = trained_like(MOBILE)
+    final = save_trackernet(child, tmp_path / "mobile" / "final.pt")
+    other = Arch.parse("back_04502514044000000000+cls_111200022+reg_200000111_ops_31")  # fewer blocks, other heads
+    trainer = Trainer(tracker_cfg(tmp_path / "t", other, final), dataset=FakePairs(length=2, search_size=128, seed=0))
+    assert f"{other} inherits from tracker {MOBILE}" in capsys.readouterr().err
+    supernet, _ = inherited(child, seed=5)  # the trainer's seed makes the same fresh blocks
+    expected = extract(supernet, other).state_dict()
+    for key, value in trainer.model.state_dict().items():
+        assert torch.equal(value, expected[key]), key
+    # what both paths share is Mobile's own (the stem, the first stage's block)
+    for key in ("backbone.stem.conv.weight", "backbone.stem.bn.running_var", "backbone.stages.0.0.conv_dw.weight"):
+        assert torch.equal(trainer.model.state_dict()[key], child.state_dict()[key]), key
+    # a source from the 600M space (other depths) cannot be inherited from
+    deep = Arch.parse("back_0" + "1" * 20 + "0+cls_211000022+reg_100000111_ops_32")
+    deep_final = save_trackernet(TrackerNet(deep), tmp_path / "deep" / "final.pt")
+    with pytest.raises(CheckpointError, match="cannot inherit from it"):
+        Trainer(tracker_cfg(tmp_path / "t2", other, deep_final), dataset=FakePairs(length=2, search_size=128, seed=0))

@@ -69,6 +69,7 @@ def run(args) -> int:
             lat = ", ".join(f"{k.split('/', 1)[1]} {v:.2f} ms" for k, v in best.items() if k.startswith("latency_ms/"))
             print(f"{entry['describe']}\n  best {best['path']}\n  fitness {best['fitness']:.4f} (AO {best['ao']:.4f}, "
                   f"SR0.5 {best['sr50']:.4f}), {best['macs'] / 1e6:.1f} M MACs, {best['params'] / 1e6:.3f} M params"
+                  + (f", {best['search_size']}-px search crops" if best.get("search_size") else "")
                   + (f", {lat}" if lat else "") + (f"\n  retrain: lighttrack train {best['retrain_config']}" if best.get("retrain_config") else ""))
         else:
             print(f"{entry['describe']}\n  no candidate could be scored")

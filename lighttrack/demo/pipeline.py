@@ -29,18 +29,22 @@ import numpy as np
 import torch
 
 import lighttrack
+from lighttrack.arch import Arch
+from lighttrack.costs import cost_table
 from lighttrack.data.clipsets import DemoStills
 from lighttrack.demo import assets as A
 from lighttrack.demo.report import write_report
 from lighttrack.demo.settings import FULL, QUICK, DemoSettings, demo_settings
 from lighttrack.errors import ConfigError
+from lighttrack.eval.peers import NANOTRACK_PREFIX, NANOTRACK_V2_MACS, shipped_nanotrack
 from lighttrack.eval.protocols import protocol_for
 from lighttrack.eval.runner import evaluate_run, run_benchmark
 from lighttrack.export.onnx import export_onnx
 from lighttrack.io import atomic_write_json, atomic_write_text
 from lighttrack.nn.checkpoint import read_checkpoint
 from lighttrack.search.runner import run_search, search_config_from_dict
-from lighttrack.tracker.presets import network_only, stored_preset
+from lighttrack.space import SearchSpace
+from lighttrack.tracker.presets import get_preset, network_only, save_preset, stored_preset
 from lighttrack.tracker.refiners import refiners_for
 from lighttrack.tracker.tracker import Tracker, carried_preset
 from lighttrack.tracker.video import VideoWriter, draw_results, open_source
@@ -53,6 +57,8 @@ RETRAINED = "lighttrack-demo"  # run name of the network the demo itself found a
 OFFICIAL = "lighttrack-mobile-official"  # run name of the official trained Mobile (the default tracker)
 PRETRAINED = "lighttrack-mobile-ours-shipped"  # run name of our own shipped Mobile weights
 PRETRAINED_SEARCHED = "lighttrack-m300-shipped"  # run name of our shipped searched model
+PRETRAINED_SMALL = "lighttrack-m200-shipped"  # run name of our shipped small searched model
+NANOTRACK = "nanotrack-v2"  # run name of the peer NanoTrack v2 (shipped graphs, OpenCV)
 NETWORK_ONLY = "-network-only"  # suffix of a row tracked without template alignment (Preset.align)
 
 
@@ -214,6 +220,9 @@ class Demo:
         return search_config_from_dict({
             "name": "demo", "output_dir": str(self.out / "search"), "seed": 0, "device": "cpu", "threads": s.threads,
             "supernet": str(self.out / "supernet" / "supernet.pt"), "space": "paper", "algorithm": "evolution",
+            "search_sizes": list(s.search_sizes),
+            # the first generation starts from the path the supernet inherited, where it fits
+            "start": [source] if (source := (self.done("supernet") or {}).get("inherited_from")) else [],
             "settings": {"population": s.population, "generations": s.generations, "top_k": s.top_k,
                          "mutations": s.mutations, "crossovers": s.crossovers, "mutation_prob": 0.1},
             "constraints": [{"name": "demo", "max_macs": s.max_macs}],
@@ -230,8 +239,13 @@ class Demo:
         best = results["constraint_sets"]["demo"].get("best") or results["constraint_sets"]["demo"].get("search")
         if not best:
             raise ConfigError("the search found no architecture under the MACs limit")
+        spread = fitness_spread(json.loads((cfg.out_dir / "all_candidates.json").read_text()))
+        self.log(f"    fitness of {spread['candidates']} candidates: min {_f(spread['min'])}, median {_f(spread['median'])}, "
+                 f"max {_f(spread['max'])}; best {_f(best.get('fitness'))} at {best.get('search_size')}-px crops "
+                 f"({_f((best.get('macs') or 0) / 1e6, 1)} M MACs), runner-up {_f(spread['runner_up'])}")
         return {"arch": best["path"], "fitness": best.get("fitness"), "macs": best.get("macs"),
-                "params": best.get("params"), "evaluations": results["constraint_sets"]["demo"].get("search_evaluations"),
+                "params": best.get("params"), "search_size": best.get("search_size"),
+                "evaluations": results["constraint_sets"]["demo"].get("search_evaluations"), "fitness_spread": spread,
                 "pareto_png": str(cfg.out_dir / "pareto.png"), "max_macs": self.s.max_macs}
 
     # ------------------------------------------------------------------ 3. retrain
@@ -242,8 +256,16 @@ class Demo:
         lr = s.retrain_lr * (s.inherited_lr_scale if inherited else 1.0)
         cfg = self._train_common("retrain", s.retrain_steps, s.retrain_batch, lr)
         # weight inheritance: the found path's weights, extracted from the supernet
+        # the preset tracks on the search crop the search chose the architecture at
+        size = self.done("search").get("search_size")
+        preset = get_preset(s.retrain_preset)
+        if size and size != preset.small_size:
+            preset = save_preset(preset.replace(name=f"{preset.name}-{size}px", small_size=size, big_size=size),
+                                 self.out / "retrain_preset.yaml")
+        else:
+            preset = s.retrain_preset
         cfg["model"] = {"kind": "tracker", "arch": found, "init": str(self.out / "supernet" / "supernet.pt"),
-                        "preset": s.retrain_preset}
+                        "preset": str(preset)}
         # train the network the tracker will run: BN statistics recomputed for this one path, then
         # fixed (a supernet's shared statistics fit no single path; see docs/training.md)
         cfg["train"].update(bn="frozen", bn_recalibrate=max(1, min(8, s.retrain_steps // 4)))
@@ -257,13 +279,15 @@ class Demo:
         rows = [(RETRAINED, str(self.out / "retrain" / "final.pt"), None)]
         if self.s.use_pretrained:
             shipped = ((OFFICIAL, "lighttrack-mobile-official"), (PRETRAINED, "lighttrack-mobile-ours"),
-                       (PRETRAINED_SEARCHED, "lighttrack-m300"))
+                       (PRETRAINED_SEARCHED, "lighttrack-m300"), (PRETRAINED_SMALL, "lighttrack-m200"))
             for run_name, model in shipped:
                 w = A.pretrained_weights(model)
                 if w is not None:
                     rows.append((run_name, str(w), None))
                 else:
                     self.log(f"    no shipped {model} weights found: skipping that row")
+            if shipped_nanotrack() is not None:  # the peer, for the Pareto plot (Apache-2.0, shipped unchanged)
+                rows.append((NANOTRACK, f"nanotrack:{shipped_nanotrack()}", None))
         if self.s.network_only_rows:
             alone = [(f"{name}{NETWORK_ONLY}", spec, _network_only(spec)) for name, spec, _ in rows if name in (RETRAINED, PRETRAINED)]
             # the official weights carry no refiner: their row is LightTrack's own inference already
@@ -283,7 +307,7 @@ class Demo:
             res = evaluate_run(dataset, run_dir, protocol)
             sm = res.get("summary", {})
             table[name] = {"auc": sm.get("auc"), "precision": sm.get("precision"), "fps": sm.get("fps"),
-                           "norm_precision": sm.get("norm_precision")}
+                           "norm_precision": sm.get("norm_precision"), **per_frame_cost(spec, preset)}
             self.log(f"    {name}: AUC {_f(sm.get('auc'))}  precision {_f(sm.get('precision'))}  fps {_f(sm.get('fps'), 1)}")
         return {"table": table, "sequences": len(dataset.names), "frames_per_sequence": self.s.still_length,
                 "camera": self.s.eval_camera}
@@ -375,6 +399,31 @@ STAGE_TEXT = {
 def _key_indices(total: int | None) -> set[int]:
     total = total or 1
     return {0, total // 3, (2 * total) // 3, max(0, total - 1)}
+
+
+def per_frame_cost(spec: str, preset: Any = None) -> dict:
+    """MACs per frame (paper convention) and search crop of an evaluated row; {} for trackers
+    without a MACs count (the OpenCV baselines)."""
+    if spec.startswith(NANOTRACK_PREFIX):
+        return {"macs": NANOTRACK_V2_MACS, "search_size": 255}
+    path = Path(spec)
+    if not path.is_file():
+        return {}
+    data = read_checkpoint(path)
+    carried = stored_preset(data)
+    chosen = get_preset(preset) if preset is not None else carried
+    size = chosen.small_size if chosen is not None else 256
+    arch = Arch.parse(str(data["arch"]))
+    return {"macs": cost_table(SearchSpace(), size).macs(arch), "search_size": size}
+
+
+def fitness_spread(points: list[dict]) -> dict:
+    """How far apart the search's fitness values lie: a pick is only as good as this spread."""
+    values = sorted((p["fitness"] for p in points if p.get("fitness") is not None), reverse=True)
+    if not values:
+        return {"candidates": 0, "min": None, "median": None, "max": None, "runner_up": None}
+    return {"candidates": len(values), "min": values[-1], "median": float(np.median(values)), "max": values[0],
+            "runner_up": values[1] if len(values) > 1 else None}
 
 
 def _f(v, digits: int = 3) -> str:

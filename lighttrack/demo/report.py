@@ -21,7 +21,9 @@ LABELS = {
     "lighttrack-demo": "LightTrack, found and trained by this demo run",
     "lighttrack-mobile-official": "LightTrack-Mobile, the official trained weights (the default tracker; MIT, not trained by this run)",
     "lighttrack-mobile-ours-shipped": "LightTrack-Mobile, our own shipped weights (not trained by this run)",
-    "lighttrack-m300-shipped": "lighttrack-m300 (our searched model, 280.6 M MACs), shipped weights (not trained by this run)",
+    "lighttrack-m300-shipped": "lighttrack-m300 (our searched model, <= 300 M MACs), shipped weights (not trained by this run)",
+    "lighttrack-m200-shipped": "lighttrack-m200 (our searched small model, <= 200 M MACs), shipped weights (not trained by this run)",
+    "nanotrack-v2": "NanoTrack v2 (pretrained peer, Apache-2.0, through OpenCV's TrackerNano; not ours)",
     "lighttrack-demo-network-only": "the demo's network alone: LightTrack's own inference, no refiners (calibration, voting, alignment)",
     "lighttrack-mobile-ours-shipped-network-only": "our shipped LightTrack-Mobile alone: LightTrack's own inference, no refiners",
     "kcf": "KCF (OpenCV)",
@@ -88,6 +90,42 @@ def realvideo_headline(path: Path = REALVIDEO_RESULTS) -> list[str]:
     return parts
 
 
+def front_plot(table: dict, path: Path) -> Path | None:
+    """The report's Pareto plot: AUC on this run's clips against MACs per frame and against the
+    frames/s measured here, for every row with a MACs count (LightTrack networks at the search crop
+    their preset uses, NanoTrack v2); the rows no other row beats on both axes are joined."""
+    points = {name: v for name, v in table.items() if v.get("macs") and v.get("auc") is not None}
+    if not points:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    for ax, key, label, better_low in ((axes[0], "macs", "MACs per frame (M)", True),
+                                       (axes[1], "fps", "tracker frames/s on this machine", False)):
+        xs = {n: (v[key] / 1e6 if key == "macs" else v.get(key)) for n, v in points.items()}
+        for name, v in points.items():
+            if xs[name] is None:
+                continue
+            colour = "tab:orange" if name.startswith("nanotrack") else "tab:green" if name.startswith("lighttrack-demo") else "tab:blue"
+            ax.scatter(xs[name], v["auc"], color=colour)
+            ax.annotate(name, (xs[name], v["auc"]), fontsize=7, xytext=(3, 3), textcoords="offset points")
+        front = [n for n in points if xs[n] is not None and not any(
+            xs[m] is not None and points[m]["auc"] >= points[n]["auc"] and (xs[m] <= xs[n] if better_low else xs[m] >= xs[n])
+            and (points[m]["auc"], xs[m]) != (points[n]["auc"], xs[n]) for m in points)]
+        front.sort(key=lambda n: xs[n])
+        ax.plot([xs[n] for n in front], [points[n]["auc"] for n in front], color="grey", alpha=0.5, zorder=0)
+        ax.set_xlabel(label)
+        ax.set_ylabel("success AUC, this run's clips")
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
 def write_report(demo) -> dict:
     out = demo.out
     rep = out / "report"
@@ -109,6 +147,7 @@ def write_report(demo) -> dict:
 
     table = (demo.done("evaluate") or {}).get("table", {})
     rows = sorted(table.items(), key=lambda kv: -(kv[1].get("auc") or -1))
+    front = front_plot(table, rep / "front.png")
     st = {k: demo.done(k) or {} for k in ("supernet", "retrain", "export")}
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'><title>lighttrack demo</title>",
@@ -126,12 +165,18 @@ def write_report(demo) -> dict:
         f"({html.escape(str((demo.done('evaluate') or {}).get('camera', 'smooth')))}: "
         f"{CAMERA_TEXT.get((demo.done('evaluate') or {}).get('camera', 'smooth'), '')}) films shipped photos "
         "(thermal, aquarium, COCO) that no shipped training run saw; the boxes are exact.</p>",
-        "<table><tr><th>tracker</th><th>AUC</th><th>precision</th><th>FPS (this machine)</th></tr>",
+        "<table><tr><th>tracker</th><th>AUC</th><th>precision</th><th>FPS (this machine)</th><th>M MACs per frame</th></tr>",
     ]
     for name, v in rows:
+        crop = f" ({v['search_size']} px)" if v.get("search_size") else ""
         parts.append(f"<tr><td>{html.escape(LABELS.get(name, name))}</td><td>{_f(v.get('auc'))}</td>"
-                     f"<td>{_f(v.get('precision'))}</td><td>{_f(v.get('fps'), 1)}</td></tr>")
+                     f"<td>{_f(v.get('precision'))}</td><td>{_f(v.get('fps'), 1)}</td>"
+                     f"<td>{_f((v.get('macs') or 0) / 1e6, 1) if v.get('macs') else ''}{crop}</td></tr>")
     parts.append("</table>")
+    if front is not None:
+        parts.append("<p>Speed against accuracy on these clips: the demo's network (green), the shipped LightTrack "
+                     "models and the official Mobile (blue), NanoTrack v2 (orange); the grey line joins the rows no "
+                     "other row beats on both axes.</p><img src='front.png' alt='Pareto plot of the trackers'>")
     ours = [v.get("auc") or 0 for k, v in table.items() if k.startswith("lighttrack")]
     classic = [v.get("auc") or 0 for k, v in table.items() if k in ("kcf", "csrt")]
     if ours and classic:
@@ -156,7 +201,11 @@ def write_report(demo) -> dict:
         f"Evolution under {search.get('max_macs', 0) / 1e6:.0f} M MACs: "
         f"{search.get('evaluations')} candidates scored; found <code>{html.escape(str(search.get('arch')))}</code> "
         f"({_f((search.get('macs') or 0) / 1e6, 1)} M MACs, {_f((search.get('params') or 0) / 1e6, 2)} M parameters, "
-        f"supernet fitness {_f(search.get('fitness'))}). Retrained {st['retrain'].get('steps')} steps "
+        f"supernet fitness {_f(search.get('fitness'))}"
+        + (f" at {search['search_size']}-px search crops" if search.get("search_size") else "")
+        + (f"; fitness of the {spread['candidates']} candidates from {_f(spread['min'])} to {_f(spread['max'])}, "
+           f"median {_f(spread['median'])}, runner-up {_f(spread['runner_up'])}" if (spread := search.get("fitness_spread")) else "")
+        + f"). Retrained {st['retrain'].get('steps')} steps "
         f"({_f(st['retrain'].get('seconds'), 0)} s), final loss {st['retrain'].get('loss')}.</p>",
     ]
     if (rep / "pareto.png").is_file():
@@ -179,4 +228,4 @@ def write_report(demo) -> dict:
         lines.append(f"{name:<48} {_f(v.get('auc'))}  {_f(v.get('precision'))}  {_f(v.get('fps'), 1)}")
     atomic_write_text(rep / "table.txt", "\n".join(lines) + "\n")
     demo.log("\n".join("    " + x for x in lines))
-    return {"html": str(page), "plots": plots, "table": str(rep / "table.txt")}
+    return {"html": str(page), "plots": plots, "table": str(rep / "table.txt"), "front": str(front) if front else None}

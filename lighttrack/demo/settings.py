@@ -33,6 +33,9 @@ class DemoSettings:
     top_k: int = 2
     mutations: int = 2
     crossovers: int = 1
+    # input-size choices of the search (the space extension of issue 26): each candidate may track
+    # on these search crops, MACs counted at each
+    search_sizes: tuple[int, ...] = (256, 224, 192)
     calibration_batches: int = 2
     calibration_batch_size: int = 8
     search_val_sequences: int = 3
@@ -50,9 +53,10 @@ class DemoSettings:
     use_pretrained: bool = True  # add a row for the shipped LightTrack-Mobile weights, when present
     # also score the demo's network (and shipped Mobile) without refiners: the network alone
     network_only_rows: bool = True
-    # the supernet inherits the first of these shipped models that is present (needs use_pretrained);
-    # our own weights: the official Mobile's BN-folded weights need unfolding first (issue 26)
-    inherit_from: tuple[str, ...] = ("lighttrack-m300", "lighttrack-mobile-ours")
+    # the supernet inherits the first of these shipped models that is present (needs use_pretrained):
+    # the official Mobile (its BN-folded weights unfolded on the first training batches), whose path
+    # the search's first generation also starts from
+    inherit_from: tuple[str, ...] = ("lighttrack-mobile-official", "lighttrack-m300", "lighttrack-mobile-ours")
     # -- 5./6. export and the real clip
     video: str = "bigbuckbunny"
     video_frames: int | None = None  # None: the whole clip
@@ -84,6 +88,7 @@ QUICK = DemoSettings(
     top_k=1,
     mutations=1,
     crossovers=0,
+    search_sizes=(256, 192),
     calibration_batches=1,
     calibration_batch_size=2,
     search_val_sequences=1,

@@ -1,6 +1,7 @@
 """Pretrained peer trackers behind the project's ``init`` / ``update`` API, to compare against.
 
-``nanotrack:DIR`` is NanoTrack v2 (Apache-2.0 weights, not ours) run by OpenCV's
+``nanotrack:DIR`` is NanoTrack v2 (Apache-2.0 weights, not ours; bare ``nanotrack``: the graphs shipped
+in ``lighttrack/assets/peers/nanotrack-v2``) run by OpenCV's
 ``TrackerNano`` from its two ONNX graphs in ``DIR``: ``nanotrack_backbone_sim.onnx`` (the
 backbone, run on the 127 px template and the 255 px search crop) and
 ``nanotrack_head_sim.onnx`` (the head OpenCV calls ``neckhead``). OpenCV does the cropping,
@@ -17,9 +18,18 @@ import numpy as np
 
 from lighttrack.errors import InputError
 from lighttrack.eval.opencv import OpenCVTracker
+from lighttrack.models import ASSETS_DIR
 
 NANOTRACK_PREFIX = "nanotrack:"
 NANOTRACK_V2_FILES = ("nanotrack_backbone_sim.onnx", "nanotrack_head_sim.onnx")
+NANOTRACK_V2_MACS = 84.6e6  # per frame, backbone + head (its README, thop); spec peers-and-metrics.md
+# the graphs shipped unchanged with the package (Apache-2.0; LICENSE and provenance beside them)
+SHIPPED_NANOTRACK_V2 = ASSETS_DIR / "peers" / "nanotrack-v2"
+
+
+def shipped_nanotrack() -> Path | None:
+    """The shipped NanoTrack v2 folder, or None when this install lacks its graphs."""
+    return SHIPPED_NANOTRACK_V2 if all((SHIPPED_NANOTRACK_V2 / n).is_file() for n in NANOTRACK_V2_FILES) else None
 
 
 def nanotrack_files(folder: str | Path) -> tuple[Path, Path]:
@@ -84,8 +94,11 @@ def make_peer(spec: str):
     """The peer tracker a ``--tracker`` spec names (``nanotrack:DIR``)."""
     s = str(spec)
     if s.lower() == "nanotrack" or s.lower().startswith(NANOTRACK_PREFIX):
-        return NanoTrackTracker(s[len(NANOTRACK_PREFIX):] if ":" in s else "")
-    raise InputError(f"unknown peer tracker {s!r}; peers: nanotrack:DIR")
+        folder = s[len(NANOTRACK_PREFIX):] if ":" in s else ""
+        if not folder.strip() and shipped_nanotrack() is not None:
+            folder = str(shipped_nanotrack())  # bare "nanotrack": the graphs shipped with the package
+        return NanoTrackTracker(folder)
+    raise InputError(f"unknown peer tracker {s!r}; peers: nanotrack (the shipped v2 graphs) or nanotrack:DIR")
 
 
 def is_peer_spec(spec: str) -> bool:

@@ -139,6 +139,16 @@ class Costs:
             cheapest += " (" + ", ".join(lat) + ")"
         raise ConfigError(f"infeasible budget {limits.describe()}: no architecture of the search space fits; {cheapest}")
 
+    def feasible(self, limits: Limits, seed: int = 0) -> bool:
+        """Whether some architecture of the space fits ``limits`` (see :meth:`check_feasible`)."""
+        try:
+            self.check_feasible(limits, seed)
+        except ConfigError:
+            if limits.max_latency_ms is not None and limits.latency_runtime not in self.latency_tables:
+                raise
+            return False
+        return True
+
     def acceptance_rate(self, limits: Limits, seed: int = 0, samples: int = 2000) -> float:
         rng = random.Random(seed)
         return sum(self.satisfies(self.space.sample(rng), limits) for _ in range(samples)) / samples

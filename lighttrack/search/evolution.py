@@ -74,11 +74,15 @@ class SearchAlgorithm:
 
     name = "base"
 
-    def __init__(self, space: SearchSpace, accept: Accept | None = None, seed: int = 0, max_tries: int = 10):
+    def __init__(self, space: SearchSpace, accept: Accept | None = None, seed: int = 0, max_tries: int = 10,
+                 start: Sequence[Arch] = ()):
         self.space = space
         self.accept = accept or _always
         self.seed = seed
         self.max_tries = max_tries
+        # architectures the first generation begins with, where legal (e.g. the path a supernet
+        # inherited from a trained tracker); the rest of it is random
+        self.start = tuple(start)
         self.rng = random.Random(seed)
         self.generation = 0
         self.history: list[Evaluated] = []
@@ -157,6 +161,12 @@ class SearchAlgorithm:
 
     def _random_candidates(self, n: int, taken: set[Arch], tries_per_slot: int = 1000) -> list[Arch]:
         out: list[Arch] = []
+        if self.generation == 0:
+            for arch in self.start:
+                arch = self._legal_new(arch, taken) if len(out) < n else None
+                if arch is not None:
+                    taken.add(arch)
+                    out.append(arch)
         tries = 0
         while len(out) < n and tries < n * tries_per_slot:
             tries += 1
@@ -225,8 +235,9 @@ class LightTrackEvolution(SearchAlgorithm):
 
     name = "evolution"
 
-    def __init__(self, space: SearchSpace, accept: Accept | None = None, seed: int = 0, config: EvolutionConfig | None = None, max_tries: int = 10):
-        super().__init__(space, accept, seed, max_tries)
+    def __init__(self, space: SearchSpace, accept: Accept | None = None, seed: int = 0, config: EvolutionConfig | None = None, max_tries: int = 10,
+                 start: Sequence[Arch] = ()):
+        super().__init__(space, accept, seed, max_tries, start)
         self.cfg = config or EvolutionConfig()
         self.top: list[Evaluated] = []
 
@@ -302,8 +313,9 @@ class AgingEvolution(SearchAlgorithm):
 
     name = "aging"
 
-    def __init__(self, space: SearchSpace, accept: Accept | None = None, seed: int = 0, config: AgingConfig | None = None, max_tries: int = 10):
-        super().__init__(space, accept, seed, max_tries)
+    def __init__(self, space: SearchSpace, accept: Accept | None = None, seed: int = 0, config: AgingConfig | None = None, max_tries: int = 10,
+                 start: Sequence[Arch] = ()):
+        super().__init__(space, accept, seed, max_tries, start)
         self.cfg = config or AgingConfig()
         self.population: list[Evaluated] = []  # oldest first
 
@@ -363,8 +375,9 @@ class RandomSearch(SearchAlgorithm):
 
     name = "random"
 
-    def __init__(self, space: SearchSpace, accept: Accept | None = None, seed: int = 0, config: RandomConfig | None = None, max_tries: int = 10):
-        super().__init__(space, accept, seed, max_tries)
+    def __init__(self, space: SearchSpace, accept: Accept | None = None, seed: int = 0, config: RandomConfig | None = None, max_tries: int = 10,
+                 start: Sequence[Arch] = ()):
+        super().__init__(space, accept, seed, max_tries, start)
         self.cfg = config or RandomConfig()
         self._exhausted = False
 
@@ -386,12 +399,14 @@ class RandomSearch(SearchAlgorithm):
 ALGORITHMS = {"evolution": (LightTrackEvolution, EvolutionConfig), "aging": (AgingEvolution, AgingConfig), "random": (RandomSearch, RandomConfig)}
 
 
-def make_algorithm(name: str, space: SearchSpace, accept: Accept | None = None, seed: int = 0, **settings: Any) -> SearchAlgorithm:
-    """Build an algorithm by name from plain settings (unknown keys are an error)."""
+def make_algorithm(name: str, space: SearchSpace, accept: Accept | None = None, seed: int = 0,
+                   start: Sequence[Arch] = (), **settings: Any) -> SearchAlgorithm:
+    """Build an algorithm by name from plain settings (unknown keys are an error); ``start``: the
+    architectures its first generation begins with, where legal."""
     if name not in ALGORITHMS:
         raise ConfigError(f"unknown search algorithm {name!r}: use one of {', '.join(ALGORITHMS)}")
     cls, _ = ALGORITHMS[name]
-    return cls(space, accept, seed, algorithm_config(name, settings))
+    return cls(space, accept, seed, algorithm_config(name, settings), start=start)
 
 
 def algorithm_config(name: str, settings: dict) -> Any:
@@ -422,4 +437,5 @@ def matched_random(algorithm: SearchAlgorithm, seed: int | None = None) -> Rando
         total, batch = algorithm.cfg.evaluations, algorithm.cfg.batch
     else:
         total, batch = algorithm.cfg.evaluations, algorithm.cfg.batch
-    return RandomSearch(algorithm.space, algorithm.accept, algorithm.seed if seed is None else seed, RandomConfig(total, batch))
+    return RandomSearch(algorithm.space, algorithm.accept, algorithm.seed if seed is None else seed, RandomConfig(total, batch),
+                        start=algorithm.start)

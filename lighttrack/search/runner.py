@@ -7,6 +7,10 @@ Output folder (``output_dir``, default ``runs/search/<name>``):
   constraint sets and the random baseline;
 - ``<set>/state.json`` (and ``<set>/random_state.json``): the algorithm state after the last
   finished generation, written atomically; ``--resume`` continues from there;
+- with ``search_sizes`` (input-size choices, beyond the paper's space: every candidate may run at
+  any of these search-crop sizes, and a smaller crop cuts every per-frame MAC), one search per
+  size and constraint set: ``fitness_cache_<N>px.json`` and ``<set>/<N>px/state.json``; a set's
+  pick is the best over its sizes, and says its ``search_size``;
 - ``results.json``: the best Arch of every constraint set with its costs, and the random
   baseline next to it;
 - ``pareto.json`` / ``pareto.png``: fitness against MACs, params and each latency runtime;
@@ -28,7 +32,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Union
 
 import torch
 import yaml
@@ -37,6 +41,7 @@ from lighttrack import config
 from lighttrack.arch import Arch
 from lighttrack.errors import CheckpointError, ConfigError, DataError, LightTrackError
 from lighttrack.io import atomic_write_json, atomic_write_text, file_sha256
+from lighttrack.models import resolve_arch
 from lighttrack.nn.batchnorm import calibration_batches
 from lighttrack.search import distributed as D
 from lighttrack.search.constraints import Costs, Limits
@@ -46,6 +51,7 @@ from lighttrack.search.latency import LatencyTable
 from lighttrack.search.pareto import pareto_front, plot_fronts
 from lighttrack.search.split_guard import check_search_split
 from lighttrack.space import SearchSpace
+from lighttrack.tracker.presets import get_preset, preset_for_template, save_preset
 from lighttrack.train.checkpoint import load_supernet
 from lighttrack.train.config import apply_override, from_dict
 from lighttrack.train.data import build_pair_dataset, open_val_sequences
@@ -95,6 +101,12 @@ class SearchConfig:
     fitness: FitnessConfig = field(default_factory=FitnessConfig)
     retrain: RetrainConfig = field(default_factory=RetrainConfig)
     plot: bool = True
+    # input-size choices (an extension of the paper's space): search-crop sizes a candidate may
+    # run at, each searched in turn; None: data.search_size only, as the paper
+    search_sizes: Union[list, None] = None
+    # architectures the first generation of every search begins with where they fit (official path
+    # strings, registry names or Arch JSON), e.g. the tracker the supernet inherited from
+    start: list = field(default_factory=list)
 
     @property
     def out_dir(self) -> Path:
@@ -150,9 +162,26 @@ def _validate(cfg: SearchConfig) -> None:
     if not cfg.data.get("train"):
         raise ConfigError("config key 'data.train' lists no training source for BN recalibration pairs")
     check_search_split(cfg.data)  # the validation split is never searched on
+    template = int(cfg.data.get("template_size", 128))
+    for size in cfg.search_sizes or []:
+        if isinstance(size, bool) or not isinstance(size, int) or size % 16 or not template < size <= 512:
+            raise ConfigError(f"config key 'search_sizes' takes search-crop sizes in pixels, multiples of 16 (the "
+                              f"response grid's stride) above the {template}-px template and at most 512; got {size!r}")
+    if cfg.search_sizes is not None and (not cfg.search_sizes or len(set(cfg.search_sizes)) != len(cfg.search_sizes)):
+        raise ConfigError(f"config key 'search_sizes' must list distinct sizes (or be null), got {cfg.search_sizes!r}")
+    for item in cfg.start:
+        try:
+            _start_arch(item)
+        except LightTrackError as err:
+            raise ConfigError(f"config key 'start': {err}") from None
 
 
 # ------------------------------------------------------------------------------------ pieces
+def _start_arch(item) -> Arch:
+    """A ``start`` entry: an official path string, a registry name, an Arch JSON file or mapping."""
+    return Arch.from_dict(item) if isinstance(item, dict) else resolve_arch(str(item))
+
+
 def _train_config(cfg: SearchConfig, kind: str = "supernet"):
     """A training config carrying this search's data section (for the data layer's builders)."""
     data = copy.deepcopy(cfg.data)
@@ -234,76 +263,146 @@ def run_search(cfg: SearchConfig, resume: bool = False, log: Callable[[str], Non
             if table.runtime != runtime:
                 raise ConfigError(f"latency table {path!r} was measured on {table.runtime!r}, not {runtime!r}")
             tables[runtime] = table
-        costs = Costs(space, tables, search_size=int(cfg.data.get("search_size", 256)), template_size=supernet.template_size)
+        sizes = cfg.search_sizes or [int(cfg.data.get("search_size", 256))]
+        lanes = [_Lane(size, Costs(space, tables, search_size=size, template_size=supernet.template_size), len(sizes) > 1 or cfg.search_sizes is not None)
+                 for size in sizes]
         for lim in limits:
-            costs.check_feasible(lim, seed=cfg.seed)
+            feasible = [lane for lane in lanes if lane.costs.feasible(lim, seed=cfg.seed)]
+            if not feasible:
+                lanes[0].costs.check_feasible(lim, seed=cfg.seed)  # raises with the reason
         sequences = validation_sequences(cfg)
         calibration = calibration_set(cfg)
+        start = [_start_arch(item) for item in cfg.start]
         if dry_run:
             return {"supernet": cfg.supernet, "space": _space_text(space), "validation_sequences": len(sequences),
                     "validation_frames": sum(len(s) for s in sequences), "calibration_pairs": sum(len(z) for z, _ in calibration),
-                    "constraint_sets": {lim.name: {"describe": lim.describe(), "acceptance_rate": costs.acceptance_rate(lim, cfg.seed)} for lim in limits},
+                    "search_sizes": sizes,
+                    "constraint_sets": {lim.name: {"describe": lim.describe(),
+                                                   "acceptance_rate": {lane.size: lane.costs.acceptance_rate(lim, cfg.seed) for lane in lanes}
+                                                   if cfg.search_sizes else lanes[0].costs.acceptance_rate(lim, cfg.seed)} for lim in limits},
                     "latency_tables": {rt: t.meta.get("measured_at") for rt, t in tables.items()}, "world_size": info.world_size}
-        state_files = [out / lim.name / "state.json" for lim in limits]
+        state_files = [out / lim.name / lane.folder / "state.json" for lim in limits for lane in lanes]
         if info.is_main:
             if not resume and any(p.is_file() for p in state_files):
                 raise ConfigError(f"{str(out)!r} already holds a search; pass --resume to continue it or choose another output_dir")
             out.mkdir(parents=True, exist_ok=True)
             atomic_write_text(out / "config.yaml", yaml.safe_dump(cfg.to_dict(), sort_keys=False))
-        identity = {"fitness": dataclasses.asdict(cfg.fitness), "data": cfg.data, **_file_identity(cfg.supernet)}
-        cache = FitnessCache(out / "fitness_cache.json" if info.is_main else None, identity)
-        if not info.is_main and (out / "fitness_cache.json").is_file():
-            cache = FitnessCache(out / "fitness_cache.json", identity)
-            cache.path = None
-        fitness = (evaluator_factory or SupernetFitness)(supernet, calibration, sequences, preset=cfg.fitness.preset,
-                                                         device=str(info.device), max_frames=cfg.fitness.max_frames,
-                                                         bn_momentum=cfg.fitness.bn_momentum, cache=cache,
-                                                         backend=cfg.fitness.backend)
-        evaluate = D.make_evaluator(fitness, info)
+        base_preset = get_preset(cfg.fitness.preset) if cfg.fitness.preset else preset_for_template(supernet.template_size)
+        for lane in lanes:
+            identity = {"fitness": dataclasses.asdict(cfg.fitness), "data": cfg.data, **_file_identity(cfg.supernet)}
+            if lane.sized:
+                identity["search_size"] = lane.size
+            cache_file = out / lane.cache_name
+            lane.cache = FitnessCache(cache_file if info.is_main else None, identity)
+            if not info.is_main and cache_file.is_file():
+                lane.cache = FitnessCache(cache_file, identity)
+                lane.cache.path = None
+            preset = lane.preset(base_preset) if lane.sized else cfg.fitness.preset
+            fitness = (evaluator_factory or SupernetFitness)(supernet, calibration, sequences, preset=preset,
+                                                             device=str(info.device), max_frames=cfg.fitness.max_frames,
+                                                             bn_momentum=cfg.fitness.bn_momentum, cache=lane.cache,
+                                                             backend=cfg.fitness.backend)
+            lane.evaluate = D.make_evaluator(fitness, info)
 
         results: dict[str, Any] = {"name": cfg.name, "supernet": cfg.supernet, "space": _space_text(space),
                                    "algorithm": cfg.algorithm, "settings": cfg.settings, "seed": cfg.seed,
                                    "world_size": info.world_size, "constraint_sets": {}}
+        if cfg.search_sizes:
+            results["search_sizes"] = sizes
         t0 = time.time()
-        for lim, state_file in zip(limits, state_files):
-            runs = [("search", state_file, make_algorithm(cfg.algorithm, space, costs.accept(lim), cfg.seed, **cfg.settings))]
-            if cfg.random_baseline:
-                runs.append(("random", state_file.with_name("random_state.json"), matched_random(runs[0][2])))
+        for lim in limits:
             entry: dict[str, Any] = {"limits": lim.to_dict(), "describe": lim.describe(),
-                                     "acceptance_rate": costs.acceptance_rate(lim, cfg.seed)}
-            for role, sfile, algo in runs:
-                if resume and sfile.is_file():
-                    algo.load_state_dict(json.loads(sfile.read_text()))
-                    log(f"[{lim.name}] {role}: resumed at generation {algo.generation} ({algo.evaluations} evaluated)")
+                                     "acceptance_rate": lanes[0].costs.acceptance_rate(lim, cfg.seed)}
+            per_size: dict[str, Any] = {}
+            for lane in lanes:
+                if not lane.costs.feasible(lim, seed=cfg.seed):
+                    log(f"[{lim.name}] {lane.size} px: no architecture of the space fits; skipped")
+                    continue
+                tag = f"{lim.name} {lane.size} px" if lane.sized else lim.name
+                state_file = out / lim.name / lane.folder / "state.json"
+                runs = [("search", state_file, make_algorithm(cfg.algorithm, space, lane.costs.accept(lim), cfg.seed, start=start, **cfg.settings))]
+                if cfg.random_baseline:
+                    runs.append(("random", state_file.with_name("random_state.json"), matched_random(runs[0][2])))
+                lane_entry: dict[str, Any] = {"acceptance_rate": lane.costs.acceptance_rate(lim, cfg.seed)}
+                for role, sfile, algo in runs:
+                    if resume and sfile.is_file():
+                        algo.load_state_dict(json.loads(sfile.read_text()))
+                        log(f"[{tag}] {role}: resumed at generation {algo.generation} ({algo.evaluations} evaluated)")
 
-                def on_generation(a, sfile=sfile, role=role):
-                    if info.is_main:
-                        cache.save()
-                        atomic_write_json(sfile, a.state_dict())
-                        best = a.best()
-                        log(f"[{lim.name}] {role} generation {a.generation}: {a.evaluations} evaluated, "
-                            f"best {best.fitness if best else None} ({time.time() - t0:.0f} s)")
+                    def on_generation(a, sfile=sfile, role=role, lane=lane, tag=tag):
+                        if info.is_main:
+                            lane.cache.save()
+                            atomic_write_json(sfile, a.state_dict())
+                            best = a.best()
+                            log(f"[{tag}] {role} generation {a.generation}: {a.evaluations} evaluated, "
+                                f"best {best.fitness if best else None} ({time.time() - t0:.0f} s)")
 
-                algo.run(evaluate, on_generation)
-                best = algo.best()
-                entry[role] = _describe_pick(best.arch, cache, costs) if best and best.fitness is not None else None
-                entry[role + "_evaluations"] = algo.evaluations
+                    algo.run(lane.evaluate, on_generation)
+                    best = algo.best()
+                    lane_entry[role] = lane.describe(best.arch) if best and best.fitness is not None else None
+                    lane_entry[role + "_evaluations"] = algo.evaluations
+                per_size[str(lane.size)] = lane_entry
+            if lane.sized:
+                entry["sizes"] = per_size
+            for role in ("search", "random"):
+                found = [e for e in per_size.values() if role in e]
+                if not found:
+                    continue
+                picks = [e[role] for e in found if e[role]]
+                entry[role] = max(picks, key=_pick_order) if picks else None
+                entry[role + "_evaluations"] = sum(e[role + "_evaluations"] for e in found)
             results["constraint_sets"][lim.name] = entry
         # the best over every scored Arch that fits (other sets' and the baseline's candidates count too)
         for lim in limits:
-            fits = [(a, r) for a, r in cache.items() if r.get("fitness") is not None and costs.satisfies(a, lim)]
+            fits = [lane.describe(a) for lane in lanes for a, r in lane.cache.items()
+                    if r.get("fitness") is not None and lane.costs.satisfies(a, lim)]
             if fits:
-                a, _ = max(fits, key=lambda ar: (ar[1]["fitness"], -costs.of(ar[0])["macs"], str(ar[0])))
-                results["constraint_sets"][lim.name]["best"] = _describe_pick(a, cache, costs)
+                results["constraint_sets"][lim.name]["best"] = max(fits, key=_pick_order)
         results["seconds"] = time.time() - t0
         if info.is_main:
-            cache.save()
-            _write_outputs(cfg, results, cache, costs, limits, out, space)
+            for lane in lanes:
+                lane.cache.save()
+            _write_outputs(cfg, results, lanes, limits, out, space)
             log(f"results in {out}")
         D.barrier(info)
         return results
     finally:
         D.teardown()
+
+
+def _pick_order(pick: dict) -> tuple:
+    """Highest fitness first; among equals the fewer MACs, then the name (deterministic)."""
+    return (pick["fitness"], -pick["macs"], -pick.get("search_size", 0), pick["path"])
+
+
+@dataclass
+class _Lane:
+    """One input size of the search: its cost table, fitness cache and evaluator."""
+
+    size: int
+    costs: Costs
+    sized: bool  # search_sizes given: files and records name the size
+    cache: Any = None
+    evaluate: Any = None
+
+    @property
+    def folder(self) -> str:
+        return f"{self.size}px" if self.sized else ""
+
+    @property
+    def cache_name(self) -> str:
+        return f"fitness_cache_{self.size}px.json" if self.sized else "fitness_cache.json"
+
+    def preset(self, base):
+        """The scoring preset at this crop size (small targets keep the base's extra margin)."""
+        return base.replace(name=f"{base.name}-{self.size}px", small_size=self.size,
+                            big_size=self.size + max(0, base.big_size - base.small_size))
+
+    def describe(self, arch: Arch) -> dict:
+        pick = _describe_pick(arch, self.cache, self.costs)
+        if self.sized:
+            pick["search_size"] = self.size
+        return pick
 
 
 def _describe_pick(arch: Arch, cache, costs) -> dict:
@@ -313,15 +412,18 @@ def _describe_pick(arch: Arch, cache, costs) -> dict:
             "sr50": record.get("sr50"), **c}
 
 
-def _write_outputs(cfg: SearchConfig, results: dict, cache, costs, limits, out: Path, space) -> None:
+def _write_outputs(cfg: SearchConfig, results: dict, lanes: list, limits, out: Path, space) -> None:
     points = []
-    for arch, record in cache.items():
-        if record.get("fitness") is None:
-            continue
-        points.append({"path": str(arch), "arch": arch.to_dict(), "fitness": record["fitness"], "ao": record.get("ao"),
-                       "sr50": record.get("sr50"), **costs.of(arch),
-                       "fits": [lim.name for lim in limits if costs.satisfies(arch, lim)]})
-    cost_keys = ["macs", "params"] + [f"latency_ms/{rt}" for rt in costs.latency_tables]
+    for lane in lanes:
+        for arch, record in lane.cache.items():
+            if record.get("fitness") is None:
+                continue
+            points.append({"path": str(arch), "arch": arch.to_dict(), "fitness": record["fitness"], "ao": record.get("ao"),
+                           "sr50": record.get("sr50"), **lane.costs.of(arch),
+                           **({"search_size": lane.size} if lane.sized else {}),
+                           "fits": [lim.name for lim in limits if lane.costs.satisfies(arch, lim)]})
+    latency_runtimes = lanes[0].costs.latency_tables
+    cost_keys = ["macs", "params"] + [f"latency_ms/{rt}" for rt in latency_runtimes]
     pareto = {"points": len(points), "fronts": {k: pareto_front(points, k) for k in cost_keys}}
     atomic_write_json(out / "pareto.json", pareto)
     atomic_write_json(out / "all_candidates.json", points)
@@ -341,7 +443,7 @@ def _write_outputs(cfg: SearchConfig, results: dict, cache, costs, limits, out: 
         arch = Arch.from_dict(pick["arch"])
         arch_file = atomic_write_json(out / f"best_{name}.json", arch.to_dict())
         try:
-            retrain = retrain_config(cfg, arch, arch_file)
+            retrain = retrain_config(cfg, arch, arch_file, pick.get("search_size"))
             atomic_write_text(out / f"retrain_{name}.yaml", retrain)
             pick["retrain_config"] = str(out / f"retrain_{name}.yaml")
         except ConfigError as err:
@@ -349,8 +451,10 @@ def _write_outputs(cfg: SearchConfig, results: dict, cache, costs, limits, out: 
     atomic_write_json(out / "results.json", results)
 
 
-def retrain_config(cfg: SearchConfig, arch: Arch, arch_file: Path | None = None) -> str:
-    """A ``lighttrack train`` YAML for ``arch`` (validated by the training config loader)."""
+def retrain_config(cfg: SearchConfig, arch: Arch, arch_file: Path | None = None, search_size: int | None = None) -> str:
+    """A ``lighttrack train`` YAML for ``arch`` (validated by the training config loader); with a
+    ``search_size`` (a pick of ``search_sizes``) the weights carry the search's scoring preset at that
+    crop size, written beside ``arch_file``."""
     base: dict = {}
     if cfg.retrain.base:
         path = Path(cfg.retrain.base)
@@ -372,6 +476,11 @@ def retrain_config(cfg: SearchConfig, arch: Arch, arch_file: Path | None = None)
         model.pop(key, None)
     if cfg.retrain.init_from_supernet and cfg.supernet:
         model["backbone_init"] = str(cfg.supernet)
+    if search_size is not None and arch_file is not None:
+        base_preset = get_preset(cfg.fitness.preset) if cfg.fitness.preset else preset_for_template(int(cfg.data.get("template_size", 128)))
+        lane = _Lane(search_size, None, True)
+        preset_file = save_preset(lane.preset(base_preset), arch_file.with_name(arch_file.stem + f"_preset_{search_size}px.yaml"))
+        model["preset"] = str(preset_file)
     base["model"] = model
     for key, value in cfg.retrain.overrides.items():
         apply_override(base, key, value)

@@ -10,10 +10,13 @@ import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from lighttrack.errors import CheckpointError
-from lighttrack.models import resolve_arch, weights_file
+from lighttrack.arch import Arch
+from lighttrack.errors import ArchError, CheckpointError
+from lighttrack.models import build, resolve_arch, weights_file
 from lighttrack.nn.checkpoint import load_state_dict_strict, read_checkpoint, save_trackernet, state_dict_of
-from lighttrack.nn.net import TrackerNet, extract
+from lighttrack.nn.inherit import format_report, inherit_from_child
+from lighttrack.nn.net import SuperNet, TrackerNet, correlation_channels, extract
+from lighttrack.space import SearchSpace
 from lighttrack.tracker.presets import get_preset, preset_for_template
 from lighttrack.train import checkpoint as ckpt
 from lighttrack.train.actors.base import TrackingActor
@@ -33,22 +36,52 @@ class TrackerActor(TrackingActor):
         return TrackerNet(self.arch, self.cfg.data.template_size)
 
     def load_model_init(self, model: nn.Module, path: str) -> None:
-        """From a supernet (the architecture's path extracted) or a tracker of the same architecture (a
-        checkpoint file or a shipped model's registry name). BatchNorms with placeholder statistics
-        (a BN-folded conversion) are unfolded on training pairs first (``Actor.unfold_init``)."""
+        """From a supernet (the architecture's path extracted), a tracker of the same architecture (a
+        checkpoint file or a shipped model's registry name), or a tracker of another architecture of the
+        same space (its weights inherited block by block, as a supernet inherits them). BatchNorms with
+        placeholder statistics (a BN-folded conversion) are unfolded on training pairs first
+        (``Actor.unfold_init``)."""
         path = str(weights_file(path))
         data = read_checkpoint(path)
         if data.get("format") in (ckpt.SUPERNET_FORMAT,) or (data.get("format") == ckpt.TRAIN_FORMAT and data.get("kind") == "supernet"):
             source = ckpt.load_supernet(path)
             model.load_state_dict(extract(source, self.arch).state_dict())
+        elif isinstance(data.get("arch"), str) and data["arch"] != str(self.arch):
+            self.inherit_from_other_tracker(model, path, data)
+            return
         else:
-            if isinstance(data.get("arch"), str) and data["arch"] != str(self.arch):
-                raise CheckpointError(f"model.init {path!r} was made for {data['arch']}, not {self.arch}")
             load_state_dict_strict(model, data["model"] if data.get("format") == ckpt.TRAIN_FORMAT else state_dict_of(data))
         unfolded = self.unfold_init(model, path)
         if unfolded and self.info.is_main:
             print(f"model.init: {unfolded} BatchNorms with placeholder statistics unfolded on training pairs "
                   f"(eval-mode function kept; lighttrack.nn.bnfold)", file=sys.stderr, flush=True)
+
+    def inherit_from_other_tracker(self, model: nn.Module, path: str, data: dict[str, Any]) -> None:
+        """The weights a path of the search space inherits from a trained tracker of another path:
+        through a supernet warm-started from it (``lighttrack.nn.inherit``), then this path extracted.
+        Blocks the source lacks start as the supernet's fresh ones; ``train.bn_recalibrate`` measures
+        their statistics."""
+        try:
+            source_arch = Arch.parse(data["arch"])
+            space = SearchSpace(depths=source_arch.depths)
+            space.check(source_arch)
+            space.check(self.arch)
+        except ArchError as err:
+            raise CheckpointError(f"model.init {path!r} was made for {data['arch']}; {self.arch} cannot inherit from it: {err}") from None
+        template_size = int(data.get("template_size", self.cfg.data.template_size))
+        if correlation_channels(template_size, source_arch.stride) != correlation_channels(self.cfg.data.template_size, self.arch.stride):
+            raise CheckpointError(f"model.init {path!r} was trained with {template_size}-px templates, this config uses "
+                                  f"data.template_size={self.cfg.data.template_size}: their fusion layers differ")
+        source = build(source_arch, path, template_size)
+        unfolded = self.unfold_init(source, path)
+        torch.manual_seed(self.cfg.seed)  # the fresh blocks
+        supernet = SuperNet(space, self.cfg.data.template_size)
+        report = inherit_from_child(supernet, source)
+        model.load_state_dict(extract(supernet, self.arch).state_dict())
+        if self.info.is_main:
+            note = f" ({unfolded} BatchNorms unfolded first)" if unfolded else ""
+            print(f"model.init: {self.arch} inherits from tracker {source_arch}{note}: {format_report(report)}",
+                  file=sys.stderr, flush=True)
 
     def load_backbone_init(self, model: nn.Module, state: dict[str, torch.Tensor], source: str) -> None:
         ckpt.load_backbone_into_tracker(model.backbone, self.arch, state, source)
