@@ -15,8 +15,10 @@ The trackers (``--trackers`` picks a subset, comma-separated):
     mobile-ours, mobile-ours-network-only
                                   the same for our own CPU-trained LightTrack-Mobile
     m300, m300-network-only       the same for the shipped m300
+    m200, m200-network-only       the same for the shipped m200 (issue 26)
     kcf, csrt                     OpenCV
-    nanotrack                     NanoTrack v2 through OpenCV's TrackerNano (--nanotrack DIR)
+    nanotrack                     NanoTrack v2 through OpenCV's TrackerNano (--nanotrack DIR; default
+                                  the graphs shipped in lighttrack/assets/peers/nanotrack-v2)
     static                        the first box on every frame
 
 Each tracker's result files go to ``<work>/<split>[-max<N>]/<tracker>/``; a rerun skips every
@@ -42,7 +44,7 @@ from pathlib import Path
 from lighttrack.io import atomic_write_text, report_json
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_NANOTRACK = REPO.parent / "shared" / "peers" / "nanotrack" / "v2"
+DEFAULT_NANOTRACK = REPO / "lighttrack" / "assets" / "peers" / "nanotrack-v2"  # shipped unchanged (Apache-2.0)
 
 # name -> (spec, preset): preset None = what the weights carry; "network-only" = that without alignment
 TRACKERS = {
@@ -52,6 +54,8 @@ TRACKERS = {
     "mobile-ours-network-only": ("lighttrack-mobile-ours", "network-only"),
     "m300": ("lighttrack-m300", None),
     "m300-network-only": ("lighttrack-m300", "network-only"),
+    "m200": ("lighttrack-m200", None),
+    "m200-network-only": ("lighttrack-m200", "network-only"),
     "kcf": ("kcf", None),
     "csrt": ("csrt", None),
     "nanotrack": ("nanotrack:{nanotrack}", None),
@@ -134,7 +138,7 @@ def main(argv=None) -> int:
                    help="one more tracker to score (repeatable): a --tracker spec of lighttrack eval (weights, "
                         "a shipped model name) and optionally a preset name / file or 'network-only'")
     p.add_argument("--nanotrack", default=str(DEFAULT_NANOTRACK),
-                   help="folder with NanoTrack v2's two ONNX files (default: ../shared/peers/nanotrack/v2)")
+                   help="folder with NanoTrack v2's two ONNX files (default: the shipped lighttrack/assets/peers/nanotrack-v2)")
     p.add_argument("--max-frames", type=int, help="use only the first N frames of every clip (a quick smoke run)")
     p.add_argument("--threads", type=int, default=1, help="torch / OpenCV / ONNX Runtime threads (default 1)")
     p.add_argument("--work", default="runs/realvideo", help="run folders (a rerun resumes; default runs/realvideo)")

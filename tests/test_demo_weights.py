@@ -80,7 +80,7 @@ def test_package_keeps_the_provenance_record_but_not_training_state(tmp_path):
     assert "optimizer" not in data
 
 
-@pytest.mark.parametrize("model", ["lighttrack-mobile-official", "lighttrack-mobile-ours", "lighttrack-m300"])
+@pytest.mark.parametrize("model", ["lighttrack-mobile-official", "lighttrack-mobile-ours", "lighttrack-m300", "lighttrack-m200"])
 def test_shipped_weights_carry_the_preset_file_they_were_tuned_with(model):
     """The preset inside each shipped file is the one in configs/presets (whose record says how it
     was chosen), so the two cannot drift apart."""

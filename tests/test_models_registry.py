@@ -13,7 +13,8 @@ from lighttrack.tracker.tracker import carried_preset
 
 def test_every_shipped_model_is_one_entry_with_file_hash_preset_and_terms():
     shipped = [m for m in lighttrack.list_models() if m.weights]
-    assert [m.name for m in shipped] == ["lighttrack-mobile", "lighttrack-mobile-official", "lighttrack-mobile-ours", "lighttrack-m300"]
+    assert [m.name for m in shipped] == ["lighttrack-mobile", "lighttrack-mobile-official", "lighttrack-mobile-ours", "lighttrack-m300",
+                                         "lighttrack-m200"]
     # the default is the official trained Mobile (issue 23); both names read one file
     assert lighttrack.get_model("lighttrack-mobile").weights == lighttrack.get_model("lighttrack-mobile-official").weights
     for entry in shipped:
@@ -43,7 +44,7 @@ def test_a_shipped_name_whose_file_differs_is_refused(tmp_path, monkeypatch):
 
 
 def test_unknown_weights_name_the_shipped_ones():
-    with pytest.raises(CheckpointError, match="lighttrack-mobile, lighttrack-mobile-official, lighttrack-mobile-ours, lighttrack-m300"):
+    with pytest.raises(CheckpointError, match="lighttrack-mobile, lighttrack-mobile-official, lighttrack-mobile-ours, lighttrack-m300, lighttrack-m200"):
         weights_file("lighttrack-huge")
 
 
