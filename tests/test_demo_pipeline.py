@@ -105,10 +105,22 @@ def test_demo_supernet_inherits_the_official_mobile_and_the_search_starts_from_i
     retrain = yaml.safe_load((out / "retrain" / "config.yaml").read_text())
     assert retrain["train"]["bn"] == "frozen" and retrain["train"]["bn_recalibrate"] >= 1
     assert retrain["train"]["lr"] == pytest.approx(TINY.retrain_lr * TINY.inherited_lr_scale)
-    # the retrained weights carry the preset at the crop size the search chose
+    # both training stages learn from the inherited model's outputs (crops smaller than its 256 px: aligned)
+    for stage in (sup, retrain):
+        assert stage["distill"]["teacher"] == "lighttrack-mobile-official" and stage["distill"]["grid"] == "align"
+        assert stage["distill"]["cls_weight"] > 0 and stage["distill"]["box_weight"] > 0
+    # the retrained weights carry the inherited model's rates with the demo's refiners, at the crop
+    # size the search chose
     from lighttrack.tracker.tracker import carried_preset
 
-    assert carried_preset(str(out / "retrain" / "final.pt")).small_size == search["search_size"]
+    carried, official = carried_preset(str(out / "retrain" / "final.pt")), carried_preset("lighttrack-mobile-official")
+    assert carried.small_size == search["search_size"] and carried.align and carried.calibration == 1.0
+    assert (carried.penalty_k, carried.window_influence, carried.lr) == (official.penalty_k, official.window_influence, official.lr)
+    no_teacher = Demo(TINY.replace(use_pretrained=True, teacher_from_source=False), tmp_path / "plain", log=lambda m: None,
+                      progress=False).run(until="supernet")
+    assert "distill" not in yaml.safe_load((tmp_path / "plain" / "supernet" / "config.yaml").read_text()) or \
+        yaml.safe_load((tmp_path / "plain" / "supernet" / "config.yaml").read_text())["distill"]["teacher"] is None
+    assert no_teacher["stages"]["supernet"]["inherited_from"] == "lighttrack-mobile-official"
 
 
 def test_report_front_plot_joins_the_rows_no_other_beats(tmp_path: Path):

@@ -17,7 +17,8 @@ ROWS = {
     "**lighttrack-mobile**, official weights, carried preset": "official", "official weights, network only": "official-network-only",
     "NanoTrack v2": "nanotrack", "lighttrack-mobile-ours, carried preset": "mobile-ours",
     "lighttrack-mobile-ours, network only": "mobile-ours-network-only", "lighttrack-m300, carried preset": "m300",
-    "lighttrack-m300, network only": "m300-network-only", "CSRT": "csrt", "KCF": "kcf", "static": "static",
+    "lighttrack-m300, network only": "m300-network-only", "lighttrack-m200, carried preset": "m200",
+    "lighttrack-m200, network only": "m200-network-only", "CSRT": "csrt", "KCF": "kcf", "static": "static",
 }
 
 

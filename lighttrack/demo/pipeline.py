@@ -36,6 +36,7 @@ from lighttrack.demo import assets as A
 from lighttrack.demo.report import write_report
 from lighttrack.demo.settings import FULL, QUICK, DemoSettings, demo_settings
 from lighttrack.errors import ConfigError
+from lighttrack.eval.baselines import make_tracker
 from lighttrack.eval.peers import NANOTRACK_PREFIX, NANOTRACK_V2_MACS, shipped_nanotrack
 from lighttrack.eval.protocols import protocol_for
 from lighttrack.eval.runner import evaluate_run, run_benchmark
@@ -181,6 +182,14 @@ class Demo:
             "log": {"every_steps": max(1, min(5, steps)), "progress": self.progress, "tensorboard": False},
         }
 
+    def _teacher(self, source: str | None) -> dict | None:
+        """The distill section that makes a stage learn from the inherited model (None: no teacher)."""
+        if source is None or not self.s.teacher_from_source:
+            return None
+        # our crops are smaller than the teacher's 256 px: centred in its canvas, cells matched by position
+        return {"teacher": source, "cls_weight": 1.0, "box_weight": 1.0, "feature_weight": 0.5, "adapter_init": "identity",
+                "grid": "align" if self.s.search_size_train != 256 else "exact", "cache": str(self.out / "teacher_cache")}
+
     def stage_supernet(self) -> dict:
         s = self.s
         cfg = self._train_common("supernet", s.supernet_steps, s.supernet_batch, s.supernet_lr)
@@ -198,6 +207,8 @@ class Demo:
                 # fine-tune, do not retrain: a from-scratch rate would wipe out what was inherited
                 lr = s.supernet_lr * s.inherited_lr_scale
                 cfg["train"].update(lr=lr, lr_end=lr / 20, warmup_lr=lr / 5)
+                if (teacher := self._teacher(source)) is not None:
+                    cfg["distill"] = teacher
                 break
         # uniform over the paths under the search's MACs limit: train only what can be found (the
         # cost table this needs is cached on disk, and the search reuses it)
@@ -256,16 +267,22 @@ class Demo:
         lr = s.retrain_lr * (s.inherited_lr_scale if inherited else 1.0)
         cfg = self._train_common("retrain", s.retrain_steps, s.retrain_batch, lr)
         # weight inheritance: the found path's weights, extracted from the supernet
-        # the preset tracks on the search crop the search chose the architecture at
+        # the preset: the refiners of retrain_preset with the rates of the inherited model (tuned on real
+        # video) where it carries some, on the search crop the search chose the architecture at
         size = self.done("search").get("search_size")
         preset = get_preset(s.retrain_preset)
+        source = (self.done("supernet") or {}).get("inherited_from")
+        carried = carried_preset(str(A.pretrained_weights(source))) if source else None
+        if carried is not None:
+            refiners = {k: getattr(preset, k) for k in ("calibration", "calibration_shift", "vote_radius", "align", "align_threshold", "align_margin")}
+            preset = carried.replace(name=f"{source}-rates-{s.retrain_preset}", **refiners)
         if size and size != preset.small_size:
-            preset = save_preset(preset.replace(name=f"{preset.name}-{size}px", small_size=size, big_size=size),
-                                 self.out / "retrain_preset.yaml")
-        else:
-            preset = s.retrain_preset
+            preset = preset.replace(name=f"{preset.name}-{size}px", small_size=size, big_size=size)
+        preset = save_preset(preset, self.out / "retrain_preset.yaml") if preset != get_preset(s.retrain_preset) else s.retrain_preset
         cfg["model"] = {"kind": "tracker", "arch": found, "init": str(self.out / "supernet" / "supernet.pt"),
                         "preset": str(preset)}
+        if (teacher := self._teacher((self.done("supernet") or {}).get("inherited_from"))) is not None:
+            cfg["distill"] = teacher
         # train the network the tracker will run: BN statistics recomputed for this one path, then
         # fixed (a supernet's shared statistics fit no single path; see docs/training.md)
         cfg["train"].update(bn="frozen", bn_recalibrate=max(1, min(8, s.retrain_steps // 4)))
@@ -298,14 +315,22 @@ class Demo:
     def stage_evaluate(self) -> dict:
         dataset = self.eval_dataset()
         protocol = protocol_for("folder")
+        rows = self.trackers()
+        info = {"format": "stills", "root": "lighttrack/assets/demo/stills", "split": None}
+        # clip by clip, every row on the same frames: a virtual-camera frame costs about as much to
+        # render as a network takes to track it, so each clip is rendered once, not once per row
+        built = {name: make_tracker(spec, preset, threads=self.s.threads) for name, spec, preset in rows}
+        frames = RenderedOnce(dataset)
+        self.log(f"    {len(rows)} trackers: {len(dataset.names)} clips x {self.s.still_length} frames")
+        for i, clip in enumerate(dataset.names):
+            for name, spec, preset in rows:
+                run_benchmark(frames, spec, self.out / "evaluate" / name, protocol, preset=preset, names=[clip],
+                              progress=False, dataset_info=info, tracker=built[name])
+            if self.progress or i + 1 == len(dataset.names) or (i + 1) % 5 == 0:
+                self.log(f"    clip {i + 1}/{len(dataset.names)} tracked by every row")
         table = {}
-        for name, spec, preset in self.trackers():
-            run_dir = self.out / "evaluate" / name
-            self.log(f"    {name}: {len(dataset.names)} clips x {self.s.still_length} frames")
-            run_benchmark(dataset, spec, run_dir, protocol, preset=preset, progress=self.progress,
-                          dataset_info={"format": "stills", "root": "lighttrack/assets/demo/stills", "split": None})
-            res = evaluate_run(dataset, run_dir, protocol)
-            sm = res.get("summary", {})
+        for name, spec, preset in rows:
+            sm = evaluate_run(dataset, self.out / "evaluate" / name, protocol).get("summary", {})
             table[name] = {"auc": sm.get("auc"), "precision": sm.get("precision"), "fps": sm.get("fps"),
                            "norm_precision": sm.get("norm_precision"), **per_frame_cost(spec, preset)}
             self.log(f"    {name}: AUC {_f(sm.get('auc'))}  precision {_f(sm.get('precision'))}  fps {_f(sm.get('fps'), 1)}")
@@ -399,6 +424,26 @@ STAGE_TEXT = {
 def _key_indices(total: int | None) -> set[int]:
     total = total or 1
     return {0, total // 3, (2 * total) // 3, max(0, total - 1)}
+
+
+class RenderedOnce:
+    """A clip set whose current clip's frames are kept in memory (one clip at a time): the rows of
+    an evaluation that runs clip by clip read the same rendered frames."""
+
+    def __init__(self, dataset) -> None:
+        self.dataset, self.names = dataset, dataset.names
+        self._name, self._sequence = None, None
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __getitem__(self, key):
+        name = self.names[key] if isinstance(key, int) else key
+        if name != self._name:
+            sequence = self.dataset[name]
+            rendered = [sequence.frame(i) for i in range(len(sequence))]
+            self._name, self._sequence = name, dataclasses.replace(sequence, loader=rendered.__getitem__)
+        return self._sequence
 
 
 def per_frame_cost(spec: str, preset: Any = None) -> dict:
