@@ -38,8 +38,9 @@ class DemoSettings:
     mutations: int = 2
     crossovers: int = 1
     # input-size choices of the search (the space extension of issue 26): each candidate may track
-    # on these search crops, MACs counted at each
-    search_sizes: tuple[int, ...] = (256, 224, 192)
+    # on these search crops, MACs counted at each. 256 px is left out for time: under the 400 M limit
+    # only networks far from the inherited Mobile fit there (fitness <= 0.12 where it was searched)
+    search_sizes: tuple[int, ...] = (224, 192)
     calibration_batches: int = 2
     calibration_batch_size: int = 8
     search_val_sequences: int = 3
