@@ -11,7 +11,7 @@ def register(subparsers) -> None:
         "demo",
         help=COMMANDS["demo"],
         description=(
-            "Runs every stage of lighttrack at small scale on data shipped in the package (about 10 minutes "
+            "Runs every stage of lighttrack at small scale on data shipped in the package (about 7 minutes "
             "on 2 CPU cores): supernet training, evolutionary search under a MACs limit, retraining of the "
             "found architecture, evaluation against KCF and CSRT on held-out clips, ONNX export and tracking "
             "of a real video. Writes <out>/report/index.html. Each stage's outputs are kept in --out and a "

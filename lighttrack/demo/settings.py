@@ -1,4 +1,4 @@
-"""How big each stage of the demo is: ``full`` (the README's demo, ~10 minutes on 2 CPU cores)
+"""How big each stage of the demo is: ``full`` (the README's demo, ~7 minutes on 2 CPU cores)
 and ``quick`` (a smoke run of every stage in well under a minute, used by the tests)."""
 
 from __future__ import annotations
