@@ -78,6 +78,7 @@ def main(argv=None) -> int:
         print(f"error: {args.config} has no constraint set named {args.constraint!r}", file=sys.stderr)
         return 2
     work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
     seeds = [int(s) for s in args.seeds.split(",")]
     report = {"benchmark": "evolution against random search (issue 26 part 5)", "config": args.config,
               "supernet": args.supernet, "constraint": constraints[0], "population": args.population,

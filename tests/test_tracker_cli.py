@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from lighttrack.cli import main
+from lighttrack.tracker.tracker import carried_preset
 
 FIXTURE = Path(__file__).parent / "fixtures" / "official_lighttrack_mobile"
 FRAMES = FIXTURE / "frames"
@@ -64,7 +65,8 @@ def test_track_runs_our_searched_model_by_name(capsys, monkeypatch, tmp_path):
     assert shipped == models_module.ASSETS_DIR / "lighttrack-m300.pt"
     net = lighttrack.load(shipped)
     assert str(net.arch) == lighttrack.models.get_model("lighttrack-m300").arch
-    assert sum(p.numel() for p in net.parameters()) == 854_317
+    assert sum(p.numel() for p in net.parameters()) == 1_963_253  # Mobile with two blocks of stage 3 changed
+    assert carried_preset(str(shipped)).small_size == 192  # on 192-px search crops
     boxes = tmp_path / "boxes.txt"
     code = main(["track", str(FRAMES), "--box", "150,113,20,14", "--arch", "lighttrack-m300", "--no-progress",
                  "--boxes", str(boxes)])
