@@ -43,7 +43,7 @@ def main(argv=None) -> int:
     from lighttrack.nn.net import extract
     from lighttrack.search.fitness import score_sequences
     from lighttrack.search.runner import calibration_set, load_checked_supernet, load_search_config, validation_sequences
-    from lighttrack.tracker.presets import get_preset, stored_preset
+    from lighttrack.tracker.presets import at_search_size, get_preset, stored_preset
 
     torch.set_num_threads(1)
     folder = Path(args.search)
@@ -53,12 +53,9 @@ def main(argv=None) -> int:
     arch, size = Arch.from_dict(pick["arch"]), int(pick.get("search_size") or 256)
     sequences = validation_sequences(cfg)
 
-    def at_size(preset, name):
-        return preset.replace(name=name, small_size=size, big_size=size + max(0, preset.big_size - preset.small_size))
-
     official_rates = stored_preset(read_checkpoint(weights_file("lighttrack-mobile-official")))
-    candidates = {"default": at_size(get_preset(cfg.fitness.preset or "default"), f"default-{size}px"),
-                  "official-rates": at_size(official_rates, f"official-rates-{size}px")}
+    candidates = {"default": at_search_size(get_preset(cfg.fitness.preset or "default"), size),
+                  "official-rates": at_search_size(official_rates, size)}
 
     def score(net, preset):
         return score_sequences(net.eval(), sequences, preset, "cpu", cfg.fitness.max_frames, cfg.fitness.backend)

@@ -45,7 +45,7 @@ from lighttrack.io import atomic_write_json, atomic_write_text
 from lighttrack.nn.checkpoint import read_checkpoint
 from lighttrack.search.runner import run_search, search_config_from_dict
 from lighttrack.space import SearchSpace
-from lighttrack.tracker.presets import get_preset, network_only, save_preset, stored_preset
+from lighttrack.tracker.presets import at_search_size, get_preset, network_only, save_preset, stored_preset
 from lighttrack.tracker.refiners import refiners_for
 from lighttrack.tracker.tracker import Tracker, carried_preset
 from lighttrack.tracker.video import VideoWriter, draw_results, open_source
@@ -277,7 +277,7 @@ class Demo:
             refiners = {k: getattr(preset, k) for k in ("calibration", "calibration_shift", "vote_radius", "align", "align_threshold", "align_margin")}
             preset = carried.replace(name=f"{source}-rates-{s.retrain_preset}", **refiners)
         if size and size != preset.small_size:
-            preset = preset.replace(name=f"{preset.name}-{size}px", small_size=size, big_size=size)
+            preset = at_search_size(preset, size)
         preset = save_preset(preset, self.out / "retrain_preset.yaml") if preset != get_preset(s.retrain_preset) else s.retrain_preset
         cfg["model"] = {"kind": "tracker", "arch": found, "init": str(self.out / "supernet" / "supernet.pt"),
                         "preset": str(preset)}

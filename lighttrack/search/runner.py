@@ -51,7 +51,7 @@ from lighttrack.search.latency import LatencyTable
 from lighttrack.search.pareto import pareto_front, plot_fronts
 from lighttrack.search.split_guard import check_search_split
 from lighttrack.space import SearchSpace
-from lighttrack.tracker.presets import get_preset, preset_for_template, save_preset
+from lighttrack.tracker.presets import at_search_size, get_preset, preset_for_template, save_preset
 from lighttrack.train.checkpoint import load_supernet
 from lighttrack.train.config import apply_override, from_dict
 from lighttrack.train.data import build_pair_dataset, open_val_sequences
@@ -394,9 +394,8 @@ class _Lane:
         return f"fitness_cache_{self.size}px.json" if self.sized else "fitness_cache.json"
 
     def preset(self, base):
-        """The scoring preset at this crop size (small targets keep the base's extra margin)."""
-        return base.replace(name=f"{base.name}-{self.size}px", small_size=self.size,
-                            big_size=self.size + max(0, base.big_size - base.small_size))
+        """The scoring preset at this crop size."""
+        return at_search_size(base, self.size)
 
     def describe(self, arch: Arch) -> dict:
         pick = _describe_pick(arch, self.cache, self.costs)

@@ -238,6 +238,13 @@ def load_preset(path: "str | os.PathLike") -> Preset:
     return preset_from_dict(data, default_name=path.stem)
 
 
+def at_search_size(preset: Preset, size: int) -> Preset:
+    """The same preset searching ``size``-px crops (a network is the same at every crop; small
+    targets keep the preset's extra margin), named for the size."""
+    return preset.replace(name=f"{preset.name}-{size}px", small_size=int(size),
+                          big_size=int(size) + max(0, preset.big_size - preset.small_size))
+
+
 def preset_for_template(template_size: int) -> Preset:
     """The default preset cropping templates at the size a network was trained with: the
     published 127 px is the official weights' quirk; our trainer's networks see 128 px."""
