@@ -264,7 +264,7 @@ def run_search(cfg: SearchConfig, resume: bool = False, log: Callable[[str], Non
                 raise ConfigError(f"latency table {path!r} was measured on {table.runtime!r}, not {runtime!r}")
             tables[runtime] = table
         sizes = cfg.search_sizes or [int(cfg.data.get("search_size", 256))]
-        lanes = [_Lane(size, Costs(space, tables, search_size=size, template_size=supernet.template_size), len(sizes) > 1 or cfg.search_sizes is not None)
+        lanes = [_Lane(size, Costs(space, tables, search_size=size, template_size=supernet.template_size), cfg.search_sizes is not None)
                  for size in sizes]
         for lim in limits:
             feasible = [lane for lane in lanes if lane.costs.feasible(lim, seed=cfg.seed)]
@@ -287,7 +287,7 @@ def run_search(cfg: SearchConfig, resume: bool = False, log: Callable[[str], Non
                 raise ConfigError(f"{str(out)!r} already holds a search; pass --resume to continue it or choose another output_dir")
             out.mkdir(parents=True, exist_ok=True)
             atomic_write_text(out / "config.yaml", yaml.safe_dump(cfg.to_dict(), sort_keys=False))
-        base_preset = get_preset(cfg.fitness.preset) if cfg.fitness.preset else preset_for_template(supernet.template_size)
+        base_preset = _scoring_preset(cfg, supernet.template_size)
         for lane in lanes:
             identity = {"fitness": dataclasses.asdict(cfg.fitness), "data": cfg.data, **_file_identity(cfg.supernet)}
             if lane.sized:
@@ -297,7 +297,7 @@ def run_search(cfg: SearchConfig, resume: bool = False, log: Callable[[str], Non
             if not info.is_main and cache_file.is_file():
                 lane.cache = FitnessCache(cache_file, identity)
                 lane.cache.path = None
-            preset = lane.preset(base_preset) if lane.sized else cfg.fitness.preset
+            preset = at_search_size(base_preset, lane.size) if lane.sized else cfg.fitness.preset
             fitness = (evaluator_factory or SupernetFitness)(supernet, calibration, sequences, preset=preset,
                                                              device=str(info.device), max_frames=cfg.fitness.max_frames,
                                                              bn_momentum=cfg.fitness.bn_momentum, cache=lane.cache,
@@ -370,6 +370,11 @@ def run_search(cfg: SearchConfig, resume: bool = False, log: Callable[[str], Non
         D.teardown()
 
 
+def _scoring_preset(cfg: SearchConfig, template_size: int):
+    """The preset candidates are tracked with: ``fitness.preset``, or the default at the template size."""
+    return get_preset(cfg.fitness.preset) if cfg.fitness.preset else preset_for_template(template_size)
+
+
 def _pick_order(pick: dict) -> tuple:
     """Highest fitness first; among equals the fewer MACs, then the name (deterministic)."""
     return (pick["fitness"], -pick["macs"], -pick.get("search_size", 0), pick["path"])
@@ -392,10 +397,6 @@ class _Lane:
     @property
     def cache_name(self) -> str:
         return f"fitness_cache_{self.size}px.json" if self.sized else "fitness_cache.json"
-
-    def preset(self, base):
-        """The scoring preset at this crop size."""
-        return at_search_size(base, self.size)
 
     def describe(self, arch: Arch) -> dict:
         pick = _describe_pick(arch, self.cache, self.costs)
@@ -476,9 +477,8 @@ def retrain_config(cfg: SearchConfig, arch: Arch, arch_file: Path | None = None,
     if cfg.retrain.init_from_supernet and cfg.supernet:
         model["backbone_init"] = str(cfg.supernet)
     if search_size is not None and arch_file is not None:
-        base_preset = get_preset(cfg.fitness.preset) if cfg.fitness.preset else preset_for_template(int(cfg.data.get("template_size", 128)))
-        lane = _Lane(search_size, None, True)
-        preset_file = save_preset(lane.preset(base_preset), arch_file.with_name(arch_file.stem + f"_preset_{search_size}px.yaml"))
+        preset = at_search_size(_scoring_preset(cfg, int(cfg.data.get("template_size", 128))), search_size)
+        preset_file = save_preset(preset, arch_file.with_name(arch_file.stem + f"_preset_{search_size}px.yaml"))
         model["preset"] = str(preset_file)
     base["model"] = model
     for key, value in cfg.retrain.overrides.items():
