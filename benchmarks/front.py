@@ -119,25 +119,10 @@ def load_scores(paths: list[str]) -> dict:
 
 
 def plot(rows: dict, path: str) -> None:
-    import matplotlib
+    from lighttrack.eval.report import plot_speed_accuracy
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
-    for ax, key, label in zip(axes, ("macs_m", "fps_1_thread", "fps_2_threads"),
-                              ("MACs (M)", "ONNX Runtime frames/s, network alone, 1 thread", "... 2 threads")):
-        for name, r in rows.items():
-            if r.get("auc") is None:
-                continue
-            ax.scatter(r[key], r["auc"], color="tab:orange" if name.startswith("nanotrack") else "tab:blue")
-            ax.annotate(name, (r[key], r["auc"]), fontsize=8, xytext=(3, 3), textcoords="offset points")
-        ax.set_xlabel(label)
-        ax.set_ylabel("AUC, real-video validation split")
-        ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    plot_speed_accuracy(rows, [("macs_m", "MACs (M)", True), ("fps_1_thread", "ONNX Runtime frames/s, network alone, 1 thread", False),
+                               ("fps_2_threads", "... 2 threads", False)], "AUC, real-video validation split", path, join_front=False)
 
 
 def main(argv=None) -> int:

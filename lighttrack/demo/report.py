@@ -8,7 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
-from lighttrack.eval.report import make_report
+from lighttrack.eval.report import make_report, plot_speed_accuracy
 from lighttrack.io import atomic_write_text
 from lighttrack.models import MODELS
 
@@ -94,36 +94,12 @@ def front_plot(table: dict, path: Path) -> Path | None:
     """The report's Pareto plot: AUC on this run's clips against MACs per frame and against the
     frames/s measured here, for every row with a MACs count (LightTrack networks at the search crop
     their preset uses, NanoTrack v2); the rows no other row beats on both axes are joined."""
-    points = {name: v for name, v in table.items() if v.get("macs") and v.get("auc") is not None}
+    points = {name: {"auc": v["auc"], "macs_m": v["macs"] / 1e6, "fps": v.get("fps")} for name, v in table.items()
+              if v.get("macs") and v.get("auc") is not None}
     if not points:
         return None
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
-    for ax, key, label, better_low in ((axes[0], "macs", "MACs per frame (M)", True),
-                                       (axes[1], "fps", "tracker frames/s on this machine", False)):
-        xs = {n: (v[key] / 1e6 if key == "macs" else v.get(key)) for n, v in points.items()}
-        for name, v in points.items():
-            if xs[name] is None:
-                continue
-            colour = "tab:orange" if name.startswith("nanotrack") else "tab:green" if name.startswith("lighttrack-demo") else "tab:blue"
-            ax.scatter(xs[name], v["auc"], color=colour)
-            ax.annotate(name, (xs[name], v["auc"]), fontsize=7, xytext=(3, 3), textcoords="offset points")
-        front = [n for n in points if xs[n] is not None and not any(
-            xs[m] is not None and points[m]["auc"] >= points[n]["auc"] and (xs[m] <= xs[n] if better_low else xs[m] >= xs[n])
-            and (points[m]["auc"], xs[m]) != (points[n]["auc"], xs[n]) for m in points)]
-        front.sort(key=lambda n: xs[n])
-        ax.plot([xs[n] for n in front], [points[n]["auc"] for n in front], color="grey", alpha=0.5, zorder=0)
-        ax.set_xlabel(label)
-        ax.set_ylabel("success AUC, this run's clips")
-        ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return plot_speed_accuracy(points, [("macs_m", "MACs per frame (M)", True), ("fps", "tracker frames/s on this machine", False)],
+                               "success AUC, this run's clips", path)
 
 
 def write_report(demo) -> dict:

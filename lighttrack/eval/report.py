@@ -116,6 +116,37 @@ def _palette_colour(palette: str, index: int) -> str:
     return matplotlib.colors.to_hex(cmap(index % cmap.N))
 
 
+def plot_speed_accuracy(points: dict[str, dict], axes: list[tuple[str, str, bool]], ylabel: str, path: str | Path,
+                        join_front: bool = True) -> Path:
+    """AUC against cost, one panel per ``(key, label, lower_is_better)`` of ``axes``, a point per
+    tracker of ``points`` (name -> {"auc", key: value}; a None value leaves it off that panel). NanoTrack
+    is orange, the demo's own network green, the rest blue; with ``join_front`` a grey line joins the
+    trackers no other beats on both axes of a panel."""
+    import matplotlib  # local: see plot_runs
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, panels = plt.subplots(1, len(axes), figsize=(5 * len(axes), 4.5), squeeze=False)
+    for ax, (key, label, lower_is_better) in zip(panels[0], axes):
+        shown = {n: (v[key], v["auc"]) for n, v in points.items() if v.get(key) is not None and v.get("auc") is not None}
+        for name, (x, auc) in shown.items():
+            colour = "tab:orange" if name.startswith("nanotrack") else "tab:green" if name.startswith("lighttrack-demo") else "tab:blue"
+            ax.scatter(x, auc, color=colour)
+            ax.annotate(name, (x, auc), fontsize=7, xytext=(3, 3), textcoords="offset points")
+        if join_front:
+            front = sorted((x, auc) for n, (x, auc) in shown.items() if not any(
+                a >= auc and (y <= x if lower_is_better else y >= x) and (y, a) != (x, auc) for y, a in shown.values()))
+            ax.plot([x for x, _ in front], [a for _, a in front], color="grey", alpha=0.5, zorder=0)
+        ax.set_xlabel(label)
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return Path(path)
+
+
 def plot_runs(runs: list[dict], out_dir: str | Path) -> list[Path]:
     """Success and precision plots (PNG) for one-pass runs, the success plot for GOT-10k runs and
     the EAO curve for VOT runs. Returns the files written."""
