@@ -27,10 +27,14 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from lighttrack.errors import CheckpointError
+from lighttrack.arch import Arch
+from lighttrack.errors import ArchError, CheckpointError
 from lighttrack.imaging import normalize_uint8
+from lighttrack.models import build
 from lighttrack.nn.batchnorm import calibration_batches
 from lighttrack.nn.bnfold import placeholder_batchnorms, unfold_batchnorms
+from lighttrack.nn.net import correlation_channels
+from lighttrack.space import SearchSpace
 from lighttrack.train import checkpoint as ckpt
 from lighttrack.train import distributed as D
 from lighttrack.train.config import TrainConfig
@@ -192,6 +196,38 @@ class TrackingActor(Actor):
 
     def inputs(self, batch: dict) -> tuple[torch.Tensor, ...]:
         return normalize_uint8(batch["template"]), normalize_uint8(batch["search"])
+
+    def inheritance_source(self, path: str, data: dict[str, Any], space: SearchSpace | None,
+                           path_arch: Arch | None = None) -> tuple[Arch, nn.Module, int]:
+        """The trained one-path tracker at ``path`` that a supernet of ``space`` inherits from
+        (``lighttrack.nn.inherit``), checked before any work: its architecture in ``space`` (None: the
+        space of the source's own depths) and ``path_arch`` too where one path of that supernet is what
+        inherits, its fusion layers made for this config's template size; then built, its placeholder
+        BatchNorm statistics unfolded. Returns (its architecture, the network, how many BNs were unfolded)."""
+        if not isinstance(data.get("arch"), str):
+            raise CheckpointError(f"model.init {path!r} is a tracker checkpoint that does not say its architecture")
+        try:
+            arch = Arch.parse(data["arch"])
+            space = space or SearchSpace(depths=arch.depths)
+            space.check(arch)
+        except ArchError as err:
+            raise CheckpointError(
+                f"model.init {path!r}: its tracker {data['arch']} cannot warm-start this supernet: {err} "
+                "(set model.depths / model.output_positions / model.head_layers to a space that contains it)"
+            ) from None
+        if path_arch is not None:
+            try:
+                space.check(path_arch)
+            except ArchError as err:
+                raise CheckpointError(f"model.init {path!r} was made for {arch}; {path_arch} cannot inherit from it: {err}") from None
+        template_size = int(data.get("template_size", self.cfg.data.template_size))
+        if correlation_channels(template_size, arch.stride) != correlation_channels(self.cfg.data.template_size, arch.stride):
+            raise CheckpointError(
+                f"model.init {path!r} was trained with {template_size}-px templates, this config uses "
+                f"data.template_size={self.cfg.data.template_size}: their fusion layers differ"
+            )
+        net = build(arch, path, template_size)
+        return arch, net, self.unfold_init(net, path)
 
     def run(self, net: nn.Module, z: torch.Tensor, x: torch.Tensor, path: Any) -> tuple[torch.Tensor, torch.Tensor]:
         raise NotImplementedError

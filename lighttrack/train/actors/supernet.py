@@ -9,14 +9,13 @@ from typing import Any
 import torch
 from torch import nn
 
-from lighttrack.arch import Arch
-from lighttrack.errors import ArchError, CheckpointError
-from lighttrack.models import build, weights_file
+from lighttrack.errors import CheckpointError
+from lighttrack.models import weights_file
 from lighttrack.nn.batchnorm import fix_statistics, fixed_batchnorm_names, used_batchnorms
 from lighttrack.nn.checkpoint import FORMAT as TRACKERNET_FORMAT
 from lighttrack.nn.checkpoint import read_checkpoint
 from lighttrack.nn.inherit import format_report, inherit_from_child
-from lighttrack.nn.net import SuperNet, correlation_channels
+from lighttrack.nn.net import SuperNet
 from lighttrack.train import checkpoint as ckpt
 from lighttrack.train.actors.base import TrackingActor
 from lighttrack.train.losses import distillation_loss
@@ -73,25 +72,7 @@ class SupernetActor(TrackingActor):
 
     def inherit_from_tracker(self, model: nn.Module, path: str, data: dict[str, Any]) -> dict[str, dict[str, int]]:
         """Warm-start the supernet from a trained one-path tracker (``lighttrack.nn.inherit``)."""
-        if not isinstance(data.get("arch"), str):
-            raise CheckpointError(f"model.init {path!r} is a tracker checkpoint that does not say its architecture")
-        try:
-            child_arch = Arch.parse(data["arch"])
-            model.space.check(child_arch)
-        except ArchError as err:
-            raise CheckpointError(
-                f"model.init {path!r}: its tracker {data['arch']} cannot warm-start this supernet: {err} "
-                "(set model.depths / model.output_positions / model.head_layers to a space that contains it)"
-            ) from None
-        template_size = int(data.get("template_size", model.template_size))
-        stride = child_arch.stride
-        if correlation_channels(template_size, stride) != correlation_channels(model.template_size, stride):
-            raise CheckpointError(
-                f"model.init {path!r} was trained with {template_size}-px templates, this supernet uses "
-                f"data.template_size={model.template_size}: their fusion layers differ"
-            )
-        child = build(child_arch, path, template_size)
-        unfolded = self.unfold_init(child, path)
+        child_arch, child, unfolded = self.inheritance_source(path, data, model.space)
         report = inherit_from_child(model, child)
         if self.cfg.model.fix_inherited_bn:
             z = torch.zeros(1, 3, model.template_size, model.template_size)

@@ -10,12 +10,10 @@ import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from lighttrack.arch import Arch
-from lighttrack.errors import ArchError, CheckpointError
-from lighttrack.models import build, resolve_arch, weights_file
+from lighttrack.models import resolve_arch, weights_file
 from lighttrack.nn.checkpoint import load_state_dict_strict, read_checkpoint, save_trackernet, state_dict_of
 from lighttrack.nn.inherit import format_report, inherit_from_child
-from lighttrack.nn.net import SuperNet, TrackerNet, correlation_channels, extract
+from lighttrack.nn.net import SuperNet, TrackerNet, extract
 from lighttrack.space import SearchSpace
 from lighttrack.tracker.presets import get_preset, preset_for_template
 from lighttrack.train import checkpoint as ckpt
@@ -61,19 +59,8 @@ class TrackerActor(TrackingActor):
         through a supernet warm-started from it (``lighttrack.nn.inherit``), then this path extracted.
         Blocks the source lacks start as the supernet's fresh ones; ``train.bn_recalibrate`` measures
         their statistics."""
-        try:
-            source_arch = Arch.parse(data["arch"])
-            space = SearchSpace(depths=source_arch.depths)
-            space.check(source_arch)
-            space.check(self.arch)
-        except ArchError as err:
-            raise CheckpointError(f"model.init {path!r} was made for {data['arch']}; {self.arch} cannot inherit from it: {err}") from None
-        template_size = int(data.get("template_size", self.cfg.data.template_size))
-        if correlation_channels(template_size, source_arch.stride) != correlation_channels(self.cfg.data.template_size, self.arch.stride):
-            raise CheckpointError(f"model.init {path!r} was trained with {template_size}-px templates, this config uses "
-                                  f"data.template_size={self.cfg.data.template_size}: their fusion layers differ")
-        source = build(source_arch, path, template_size)
-        unfolded = self.unfold_init(source, path)
+        source_arch, source, unfolded = self.inheritance_source(path, data, None, self.arch)
+        space = SearchSpace(depths=source_arch.depths)
         torch.manual_seed(self.cfg.seed)  # the fresh blocks
         supernet = SuperNet(space, self.cfg.data.template_size)
         report = inherit_from_child(supernet, source)
