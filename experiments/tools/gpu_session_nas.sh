@@ -26,25 +26,10 @@ OUT=${OUT:-runs/gpu_session_nas}
 BUDGET=${BUDGET:-420}
 PY=${PY:-python3}
 DATA=${DATA:-runs/devcache_nas}
-mkdir -p "$OUT"
-exec > >(tee "$OUT/session.log") 2>&1
-export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
-t0=$(date +%s)
-stamp() { echo "[$(( $(date +%s) - t0 )) s] $*"; }
-
-stamp preflight
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || echo "no nvidia-smi (a CPU smoke run?)"
-$PY -c "import os, torch, cv2, numpy, lighttrack.train.trainer; print('torch', torch.__version__, 'cuda', torch.version.cuda, torch.cuda.is_available(), 'cv2', cv2.__version__, 'cpus', os.cpu_count())" || exit 1
-
-stamp "unpack $DATA"
-rm -rf runs/gpu_data/cache
-$PY experiments/tools/device_data.py unpack "$DATA" runs/gpu_data/cache --jobs 16 2>&1 | tail -3 || exit 1
-$PY -c "
-from lighttrack.train.config import load_config
-from lighttrack.train.data import build_pair_dataset
-ds = build_pair_dataset(load_config('configs/gpu_supernet_official.yaml'))
-print('pairs per epoch', len(ds)); ds[0]; ds[len(ds) - 1]
-" || exit 1
+source "$(dirname "$0")/gpu_session_common.sh"
+session_start
+preflight || exit 1
+unpack_data configs/gpu_supernet_official.yaml || exit 1
 
 stamp "supernet, budget ${BUDGET} s"
 timeout $((BUDGET + 150)) $PY -m lighttrack train configs/gpu_supernet_official.yaml "train.time_budget_s=$BUDGET" \
@@ -58,6 +43,4 @@ cp runs/gpu_supernet_official/metrics.jsonl "$OUT/metrics.jsonl"
 ls runs/gpu_supernet_official
 cp runs/gpu_supernet_official/supernet.pt "$OUT/supernet.pt" 2>/dev/null || cp runs/gpu_supernet_official/last.pt "$OUT/last.pt"
 
-stamp "CUDA tests"
-timeout 80 $PY -m pytest -q tests/test_cuda.py -rs -p no:cacheprovider 2>&1 | tail -6 | tee "$OUT/pytest_cuda.txt"
-stamp done
+cuda_tests

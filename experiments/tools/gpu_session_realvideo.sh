@@ -21,25 +21,10 @@ BUDGET=${BUDGET:-420}
 PY=${PY:-python3}
 DATA=${DATA:-devcache}
 WORKERS=${WORKERS:-7}
-mkdir -p "$OUT"
-exec > >(tee "$OUT/session.log") 2>&1
-export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
-t0=$(date +%s)
-stamp() { echo "[$(( $(date +%s) - t0 )) s] $*"; }
-
-stamp preflight
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
-$PY -c "import os, torch, cv2, numpy, lighttrack.train.trainer; print('torch', torch.__version__, 'cuda', torch.version.cuda, torch.cuda.is_available(), 'cv2', cv2.__version__, 'numpy', numpy.__version__, 'cpus', os.cpu_count())" || exit 1
-
-stamp "unpack $DATA"
-rm -rf runs/gpu_data/cache
-$PY experiments/tools/device_data.py unpack "$DATA" runs/gpu_data/cache --jobs 16 2>&1 | tail -3 || exit 1
-$PY -c "
-from lighttrack.train.config import load_config
-from lighttrack.train.data import build_pair_dataset
-ds = build_pair_dataset(load_config('configs/gpu_mobile_realvideo.yaml'))
-print('pairs per epoch', len(ds)); ds[0]; ds[len(ds) - 1]
-" || exit 1
+source "$(dirname "$0")/gpu_session_common.sh"
+session_start
+preflight || exit 1
+unpack_data configs/gpu_mobile_realvideo.yaml || exit 1
 
 train() {  # name, overrides…
     local name=$1; shift
@@ -60,6 +45,4 @@ for name in a b; do
     cp "runs/gpu_$name/final.pt" "$OUT/$name.pt" 2>/dev/null || cp "runs/gpu_$name/last.pt" "$OUT/$name.pt"
 done
 
-stamp "CUDA tests"
-timeout 80 $PY -m pytest -q tests/test_cuda.py -rs -p no:cacheprovider 2>&1 | tail -6 | tee "$OUT/pytest_cuda.txt"
-stamp done
+cuda_tests
