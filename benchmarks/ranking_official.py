@@ -2,11 +2,13 @@
 
 1. Pick ``--k`` architectures of the paper's space spread evenly over ``--min-macs``..``--max-macs``
    (the space's smallest path, then for each MACs target the closest of 5,000 seeded samples).
-2. Train each stand-alone with ``lighttrack train`` from the recipe ``--recipe``
-   (configs/supernet_official.yaml: its data, augmentation and official-Mobile teacher, frozen BN),
-   as a one-path tracker that starts from the step-0 supernet ``--init`` (the official Mobile mapped
-   onto that path by lighttrack.nn.inherit: the start every path of the supernet had), for the same
-   fixed ``--steps`` steps of batch ``--batch`` each.
+2. Train each stand-alone with ``lighttrack train`` from the recipe ``--recipe`` as a one-path
+   tracker that starts from the step-0 supernet ``--init`` (the official Mobile mapped onto that path
+   by lighttrack.nn.inherit: the start every path of the supernet had), for the same fixed ``--steps``
+   steps of batch ``--batch`` each. Recipes: configs/supernet_official.yaml (the supernet's data,
+   augmentation, official-Mobile teacher, lr 0.004, train-mode BN: the first ground truth) or
+   configs/retrain_searched.yaml (the retraining the searched trackers ship with: same teacher,
+   lr 0.001, BN recomputed then frozen).
 3. Score each, network alone, on the real-video validation split (benchmarks/realvideo.py: AUC).
 4. Score each with the search's fitness on the search split (``--search-config``) in every supernet
    checkpoint given with ``--supernet``.
