@@ -104,3 +104,15 @@ def test_nanotrack_follows_a_moving_target(spec):
         assert pred.shape == (4,) and out.ok and out.score > 0
         centre_error = np.hypot(*(pred[:2] + pred[2:] / 2 - box[:2] - box[2:] / 2))
         assert centre_error < 8, (pred, box)
+
+
+@pytest.mark.skipif(not _has_tracker_nano(), reason="this OpenCV build has no TrackerNano")
+def test_nanotrack_builds_without_opencv_warnings_and_restores_the_log_level(capfd):
+    import cv2
+
+    before = cv2.utils.logging.getLogLevel()
+    tracker = make_tracker("nanotrack")
+    frames, gt = _moving_square_clip()
+    tracker.init(frames[0], gt[0])  # builds a fresh OpenCV tracker
+    assert "WARN" not in capfd.readouterr().err
+    assert cv2.utils.logging.getLogLevel() == before

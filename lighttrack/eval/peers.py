@@ -11,6 +11,7 @@ edge, as for KCF and CSRT. OpenCV's TrackerNano accepts v2 only (v3's head has a
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
@@ -59,6 +60,22 @@ def _nano_api():
     return params, create
 
 
+@contextmanager
+def _opencv_errors_only():
+    """OpenCV's DNN warns twice per TrackerNano it builds (a target its new graph engine ignores):
+    noise on every sequence, so warnings are held back while one is built, then the level restored."""
+    logging = getattr(getattr(cv2, "utils", None), "logging", None)
+    if logging is None:
+        yield
+        return
+    before = logging.getLogLevel()
+    logging.setLogLevel(logging.LOG_LEVEL_ERROR)
+    try:
+        yield
+    finally:
+        logging.setLogLevel(before)
+
+
 class NanoTrackTracker(OpenCVTracker):
     """NanoTrack v2 through OpenCV's TrackerNano (RGB frames, xywh float boxes).
 
@@ -84,7 +101,8 @@ class NanoTrackTracker(OpenCVTracker):
         params.backbone = str(self.backbone)
         params.neckhead = str(self.head)
         try:
-            return self._create_fn(params)
+            with _opencv_errors_only():
+                return self._create_fn(params)
         except cv2.error as err:
             first = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
             raise InputError(f"nanotrack: OpenCV cannot load the ONNX graphs in {self.folder}: {first}") from None
