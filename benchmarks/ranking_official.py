@@ -68,15 +68,21 @@ def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
+def standalone_command(arch: Arch, out: Path, args) -> list[str]:
+    """The ``lighttrack train`` call of one stand-alone run: the recipe, this benchmark's fixed budget,
+    then the user's ``--set`` overrides (last, so they win)."""
+    return [sys.executable, "-m", "lighttrack", "train", args.recipe, f"output_dir={out}", "model.kind=tracker",
+            "model.fix_inherited_bn=false", f"model.arch={arch}", f"model.init={args.init}", f"threads={args.threads}",
+            "train.time_budget_s=null", "train.epochs=1", "train.schedule_epochs=1", f"train.steps_per_epoch={args.steps}",
+            f"train.max_steps={args.steps}", f"train.batch_size={args.batch}", "train.warmup_epochs=0.1",
+            "checkpoint.every_steps=50", f"distill.cache={args.work}/teacher_cache", *args.set]
+
+
 def train_standalone(arch: Arch, out: Path, args) -> Path:
     final = out / "final.pt"
     if final.is_file():
         return final
-    cmd = [sys.executable, "-m", "lighttrack", "train", args.recipe, f"output_dir={out}", "model.kind=tracker", "model.fix_inherited_bn=false",
-           f"model.arch={arch}", f"model.init={args.init}", f"threads={args.threads}", "train.time_budget_s=null",
-           "train.epochs=1", "train.schedule_epochs=1", f"train.steps_per_epoch={args.steps}",
-           f"train.max_steps={args.steps}", f"train.batch_size={args.batch}", "train.warmup_epochs=0.1",
-           "checkpoint.every_steps=50", f"distill.cache={args.work}/teacher_cache"]
+    cmd = standalone_command(arch, out, args)
     if (out / "last.pt").is_file():
         cmd.append("--resume")
     with open(out.with_suffix(".log"), "a") as fh:
@@ -117,6 +123,9 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--supernet", action="append", default=[], help="supernet checkpoint(s) to rank with (repeatable)")
     p.add_argument("--recipe", default=str(ROOT / "configs" / "supernet_official.yaml"))
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="an override of the recipe for every stand-alone run (repeatable), e.g. train.lr=0.004 "
+                        "to reproduce the first ground truth with the recipe's earlier rate")
     p.add_argument("--init", default="runs/supernet_official_step0/supernet.pt",
                    help="step-0 supernet the stand-alone runs start from (lighttrack train RECIPE train.max_steps=0)")
     p.add_argument("--search-config", default=str(ROOT / "configs" / "search_official.yaml"))
@@ -165,7 +174,7 @@ def main(argv=None) -> int:
             row.setdefault("supernet_fitness", {})[path] = rec["fitness"]
     report = {"benchmark": "supernet ranking against stand-alone training (issue 26 part 4)",
               "recipe": args.recipe, "init": args.init, "search_config": args.search_config,
-              "standalone_steps": args.steps, "batch": args.batch, "seed": args.seed, "rows": rows}
+              "recipe_overrides": args.set, "standalone_steps": args.steps, "batch": args.batch, "seed": args.seed, "rows": rows}
     if all("standalone_auc" in r for r in rows):
         alone = [r["standalone_auc"] for r in rows]
         report["macs_only"] = agreement([r["macs"] for r in rows], alone)

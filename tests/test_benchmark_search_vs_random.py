@@ -56,3 +56,16 @@ def test_front_times_our_network_and_reads_its_score(tmp_path):
     assert small["search_size"] == 160 and small["auc"] is None
     assert small["macs_m"] == pytest.approx(row["macs_m"] * (160 / row["search_size"]) ** 2, rel=0.1)
     assert (tmp_path / "front.png").stat().st_size > 1000
+
+
+def test_standalone_runs_take_the_users_recipe_overrides_last(tmp_path):
+    import argparse
+
+    from lighttrack.arch import Arch
+
+    args = argparse.Namespace(recipe="configs/supernet_official.yaml", init="init.pt", threads=1, steps=90, batch=8,
+                              work=str(tmp_path), set=["train.lr=0.004", "train.max_steps=5"])
+    cmd = ranking.standalone_command(Arch.parse("back_00000000000000000000+cls_002222222+reg_002222222_ops_20"), tmp_path / "a", args)
+    assert cmd[cmd.index("train") + 1] == "configs/supernet_official.yaml"
+    assert cmd[-2:] == ["train.lr=0.004", "train.max_steps=5"]  # after the benchmark's own train.max_steps=90
+    assert "train.max_steps=90" in cmd
