@@ -263,15 +263,13 @@ class Demo:
     def stage_retrain(self) -> dict:
         s = self.s
         found = self.done("search")["arch"]
-        inherited = (self.done("supernet") or {}).get("inherited_from") is not None
-        lr = s.retrain_lr * (s.inherited_lr_scale if inherited else 1.0)
+        source = (self.done("supernet") or {}).get("inherited_from")  # the shipped model the supernet inherited
+        lr = s.retrain_lr * (s.inherited_lr_scale if source is not None else 1.0)
         cfg = self._train_common("retrain", s.retrain_steps, s.retrain_batch, lr)
-        # weight inheritance: the found path's weights, extracted from the supernet
         # the preset: the refiners of retrain_preset with the rates of the inherited model (tuned on real
         # video) where it carries some, on the search crop the search chose the architecture at
         size = self.done("search").get("search_size")
         preset = get_preset(s.retrain_preset)
-        source = (self.done("supernet") or {}).get("inherited_from")
         carried = carried_preset(str(A.pretrained_weights(source))) if source else None
         if carried is not None:
             refiners = {k: getattr(preset, k) for k in ("calibration", "calibration_shift", "vote_radius", "align", "align_threshold", "align_margin")}
@@ -279,9 +277,10 @@ class Demo:
         if size and size != preset.small_size:
             preset = at_search_size(preset, size)
         preset = save_preset(preset, self.out / "retrain_preset.yaml") if preset != get_preset(s.retrain_preset) else s.retrain_preset
+        # weight inheritance: the found path's weights, extracted from the supernet
         cfg["model"] = {"kind": "tracker", "arch": found, "init": str(self.out / "supernet" / "supernet.pt"),
                         "preset": str(preset)}
-        if (teacher := self._teacher((self.done("supernet") or {}).get("inherited_from"))) is not None:
+        if (teacher := self._teacher(source)) is not None:
             cfg["distill"] = teacher
         # train the network the tracker will run: BN statistics recomputed for this one path, then
         # fixed (a supernet's shared statistics fit no single path; see docs/training.md)
